@@ -1,0 +1,81 @@
+"""Box encodings: canonical normalized xyxy <-> what each head predicts.
+
+The canonical form is float32 ``[x1, y1, x2, y2]`` in [0, 1] of the image. A head declares
+one encoding; targets are encoded and predictions decoded here, once, for every framework.
+
+The functions use only indexing, arithmetic and ``xp.stack(list, -1)``, so the same code runs
+on numpy arrays (the default), torch tensors (``xp=torch``) and Keras tensors
+(``xp=keras.ops``); losses on decoded boxes (GIoU) stay differentiable.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+#: name -> (size, description)
+_ENCODINGS: dict[str, tuple[int, str]] = {
+    "xyxy": (4, "corners x1, y1, x2, y2"),
+    "xywh": (4, "top-left corner x1, y1 and width, height"),
+    "cxcywh": (4, "centre cx, cy and width, height"),
+    "square": (3, "square box: top-left x1, y1 and side (the mean of width and height)"),
+}
+ENCODINGS: tuple[str, ...] = tuple(_ENCODINGS)
+
+
+def size(encoding: str) -> int:
+    """Number of values a head with this encoding outputs."""
+    return _ENCODINGS[_check(encoding)][0]
+
+
+def describe(encoding: str) -> str:
+    return _ENCODINGS[_check(encoding)][1]
+
+
+def encode(boxes: Any, encoding: str, xp: Any = np) -> Any:
+    """Canonical xyxy (..., 4) -> (..., size(encoding))."""
+    x1, y1, x2, y2 = boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]
+    w, h = x2 - x1, y2 - y1
+    enc = _check(encoding)
+    if enc == "xyxy":
+        parts = [x1, y1, x2, y2]
+    elif enc == "xywh":
+        parts = [x1, y1, w, h]
+    elif enc == "cxcywh":
+        parts = [x1 + w / 2, y1 + h / 2, w, h]
+    else:
+        side = (w + h) / 2
+        parts = [x1 + w / 2 - side / 2, y1 + h / 2 - side / 2, side]
+    return xp.stack(parts, -1)
+
+
+def decode(values: Any, encoding: str, xp: Any = np) -> Any:
+    """(..., size(encoding)) in `encoding` -> canonical xyxy (..., 4). Not clipped."""
+    a, b, c = values[..., 0], values[..., 1], values[..., 2]
+    enc = _check(encoding)
+    if enc == "square":
+        return xp.stack([a, b, a + c, b + c], -1)
+    d = values[..., 3]
+    if enc == "xyxy":
+        parts = [a, b, c, d]
+    elif enc == "xywh":
+        parts = [a, b, a + c, b + d]
+    else:
+        parts = [a - c / 2, b - d / 2, a + c / 2, b + d / 2]
+    return xp.stack(parts, -1)
+
+
+def to_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Normalized xyxy -> pixel xyxy, float32."""
+    return (np.asarray(boxes, np.float32) * np.array([width, height, width, height], np.float32))
+
+
+def from_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Pixel xyxy -> normalized xyxy, float32."""
+    return (np.asarray(boxes, np.float32) / np.array([width, height, width, height], np.float32))
+
+
+def _check(encoding: str) -> str:
+    if encoding not in _ENCODINGS:
+        raise ValueError(f"unknown box encoding {encoding!r}; valid: {', '.join(ENCODINGS)}")
+    return encoding

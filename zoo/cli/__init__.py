@@ -1,0 +1,36 @@
+"""The ``zoo`` command line: one module per noun. Framework-free commands (plugins, list, show,
+validate) import no framework; plugins may add commands through ``register_commands``."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from zoo.cli._common import run_cli
+from zoo.cli.build import build
+from zoo.cli.components import list_cmd, show
+from zoo.cli.plugins import plugins
+from zoo.cli.runs import evaluate, predict, train
+from zoo.cli.validate import validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zoo")
+def cli() -> None:
+    """zoo: build, train and compare single-object localizers from named recipes."""
+
+
+for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict):
+    cli.add_command(command)
+
+
+def _plugin_commands() -> None:
+    from zoo.plugins import manager, registry
+
+    registry()
+    manager().hook.register_commands(cli=cli)
+
+
+def main() -> None:
+    _plugin_commands()
+    sys.exit(run_cli(cli))

@@ -1,0 +1,76 @@
+"""``zoo list`` and ``zoo show``: components and recipes."""
+from __future__ import annotations
+
+import click
+import yaml
+
+from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json, table
+from zoo.interfaces.component import KINDS
+
+_LIST_KINDS = (*KINDS, "recipe", "framework")
+
+
+@click.command("list")
+@click.argument("kind", required=False)
+@click.argument("pattern", required=False)
+@click.option("--framework", "-f", help="Only components of this framework (neutral ones always match).")
+@RECIPES_OPTION
+@JSON_OPTION
+def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recipe_files: tuple[str, ...],
+             as_json: bool) -> None:
+    """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes or frameworks.
+    PATTERN is a wildcard such as 'mobilenet*'. Plurals work too (backbones, recipes)."""
+    from zoo.errors import UnknownNameError, suggest
+    from zoo.plugins import registry
+
+    if kind is not None:
+        kind = kind.rstrip("s") if kind.rstrip("s") in _LIST_KINDS else kind
+        if kind not in _LIST_KINDS:
+            hint = suggest(kind, _LIST_KINDS)
+            raise UnknownNameError(f"unknown kind {kind!r}" + (f"; {hint}" if hint else "")
+                                   + f" (valid: {', '.join(_LIST_KINDS)})")
+    if kind == "recipe":
+        return _list_recipes(pattern, recipe_files, as_json)
+    reg = registry()
+    if kind == "framework":
+        fws = [{"name": f.name, "plugin": f.source.plugin, "requirement": f.requirement}
+               for f in reg.frameworks().values()]
+        return echo_json(fws) if as_json else table([[f["name"], f["plugin"]] for f in fws], ["framework", "plugin"])
+    entries = reg.entries(kind, pattern, framework)
+    if as_json:
+        return echo_json([e.to_dict() for e in entries])
+    table([[e.kind, e.name, e.framework, e.source.plugin, e.info.description] for e in entries],
+          ["kind", "name", "framework", "plugin", "description"])
+
+
+def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: bool) -> None:
+    import fnmatch
+
+    from zoo.recipes import raw_recipes
+
+    recipes = {k: v for k, v in raw_recipes(recipe_files).items() if pattern is None or fnmatch.fnmatch(k, pattern)}
+    if as_json:
+        return echo_json([{"name": k, "description": v.get("description", "")} for k, v in recipes.items()])
+    table([[k, str(v.get("description", ""))] for k, v in recipes.items()], ["recipe", "description"])
+
+
+@click.command()
+@click.argument("name")
+@click.option("--kind", "-k", type=click.Choice(KINDS), help="Show a component of this kind instead of a recipe.")
+@RECIPES_OPTION
+@SET_OPTION
+@JSON_OPTION
+def show(name: str, kind: str | None, recipe_files: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
+    """Show a recipe (resolved, with overrides) or, with --kind, a component's parameters."""
+    from zoo.plugins import registry
+
+    if kind is not None:
+        info = registry().info(kind, name)  # type: ignore[arg-type]
+        frameworks = sorted(e.framework for e in registry().entries(kind) if e.name == info.name)
+        data = {**info.to_dict(), "frameworks": frameworks}
+        return echo_json(data) if as_json else click.echo(yaml.safe_dump(data, sort_keys=False))
+    from zoo.recipes import get
+
+    recipe = get(name, recipe_files, overrides)
+    data = {"name": recipe.name, **recipe.to_dict()}
+    click.echo(echo_json(data) if as_json else yaml.safe_dump(data, sort_keys=False).rstrip())

@@ -1,0 +1,4 @@
+"""Framework-neutral data pipeline: splits, resizing, augmentation and batching in numpy."""
+from zoo.data.pipeline import Batch, Pipeline
+
+__all__ = ["Batch", "Pipeline"]

@@ -1,0 +1,117 @@
+"""The neutral pipeline both frameworks feed from, so they see identical arrays.
+
+`Pipeline.item(epoch, position)` is a pure function of (dataset, seed, epoch, position): the
+torch DataLoader and the tf.data adapters both call it, and `batches(epoch)` is the plain numpy
+path. Images are RGB uint8 (H, W, 3) at the recipe's input size; boxes normalized xyxy float32.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from zoo.interfaces.dataset import Dataset
+from zoo.recipes import AugmentSpec
+
+
+@dataclass
+class Batch:
+    images: np.ndarray  # (B, H, W, 3) uint8
+    boxes: np.ndarray   # (B, 4) float32 normalized xyxy
+    labels: np.ndarray  # (B,) int64, -1 without classes
+
+
+class Pipeline:
+    """Batches of one split.
+
+    Args:
+        dataset: the neutral dataset.
+        indices: dataset indices of this split.
+        size: (H, W) images are resized to.
+        batch_size: items per batch; the last batch may be smaller unless ``drop_last``.
+        shuffle: a new seeded permutation every epoch.
+        seed: seeds the order and the augmentation.
+        augment: box-preserving augmentation (training only).
+        steps_per_epoch: batches per epoch; 0 = one pass over `indices`.
+        workers: threads decoding images (0 = in the calling thread).
+    """
+
+    def __init__(self, dataset: Dataset, indices: np.ndarray, size: tuple[int, int], batch_size: int, *,
+                 shuffle: bool = False, seed: int = 0, augment: AugmentSpec | None = None,
+                 steps_per_epoch: int = 0, drop_last: bool = False, workers: int = 0) -> None:
+        self.dataset = dataset
+        self.indices = np.asarray(indices, np.int64)
+        if len(self.indices) == 0:
+            raise ValueError("a pipeline needs at least one item")
+        self.size = (int(size[0]), int(size[1]))
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.seed = int(seed)
+        self.augment = augment or AugmentSpec()
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.drop_last = drop_last
+        self.workers = workers
+
+    @property
+    def items_per_epoch(self) -> int:
+        if self.steps_per_epoch:
+            return self.steps_per_epoch * self.batch_size
+        n = len(self.indices)
+        return (n // self.batch_size) * self.batch_size if self.drop_last and n >= self.batch_size else n
+
+    def __len__(self) -> int:
+        return -(-self.items_per_epoch // self.batch_size)
+
+    def order(self, epoch: int) -> np.ndarray:
+        """Dataset indices of every position of `epoch`."""
+        n = self.items_per_epoch
+        reps = -(-n // len(self.indices))
+        chunks = []
+        for r in range(reps):
+            idx = self.indices
+            if self.shuffle:
+                idx = np.random.default_rng([self.seed, epoch, r]).permutation(idx)
+            chunks.append(idx)
+        return np.concatenate(chunks)[:n]
+
+    def item(self, epoch: int, position: int, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """(image, box, label) at `position` of `epoch`, augmented when training."""
+        index = int((order if order is not None else self.order(epoch))[position])
+        sample = self.dataset.load(index, self.size)
+        image, box = sample.image, np.asarray(sample.box, np.float32)
+        if self.augment != AugmentSpec():
+            from zoo.data.augment import augment
+
+            rng = np.random.default_rng([self.seed, epoch, position, 1])
+            image, box = augment(image, box, self.augment, rng)
+        return image, box, int(sample.label)
+
+    def batches(self, epoch: int = 0) -> Iterator[Batch]:
+        """Numpy batches of `epoch`, in order."""
+        order = self.order(epoch)
+        pool = ThreadPoolExecutor(self.workers) if self.workers > 0 else None
+        try:
+            for start in range(0, len(order), self.batch_size):
+                positions = range(start, min(start + self.batch_size, len(order)))
+                items = (list(pool.map(lambda p: self.item(epoch, p, order), positions)) if pool
+                         else [self.item(epoch, p, order) for p in positions])
+                yield collate(items)
+        finally:
+            if pool:
+                pool.shutdown()
+
+    def images(self, epoch: int = 0) -> Iterator[np.ndarray]:
+        for batch in self.batches(epoch):
+            yield batch.images
+
+    def targets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Un-augmented (boxes, labels) of this split's indices, in index order."""
+        boxes, labels = self.dataset.targets()
+        return boxes[self.indices], labels[self.indices]
+
+
+def collate(items: list[tuple[np.ndarray, np.ndarray, int]]) -> Batch:
+    return Batch(np.stack([i[0] for i in items]), np.stack([i[1] for i in items]).astype(np.float32),
+                 np.array([i[2] for i in items], np.int64))

@@ -1,0 +1,1 @@
+"""Dataset implementations: built-in synthetic sets and readers of real formats."""

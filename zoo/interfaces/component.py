@@ -1,0 +1,164 @@
+"""What every registered component declares, whatever its kind.
+
+A component is a *declaration* (`ComponentInfo`: kind, name, parameters with defaults and
+types, kind-specific metadata) plus a *factory* for one framework. Declarations are
+framework-neutral data, so the core can list, show and validate recipes without importing
+torch or TensorFlow; factories import their framework only when called.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["backbone", "vectorizer", "head", "loss", "dataset"]
+KINDS: tuple[Kind, ...] = ("backbone", "vectorizer", "head", "loss", "dataset")
+#: the framework of components that need none (datasets, readers)
+NEUTRAL = "neutral"
+
+_TYPE_NAMES: dict[type, str] = {int: "int", float: "float", str: "str", bool: "bool", list: "list", dict: "dict"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a component: default, type and, optionally, the valid choices.
+
+    `type` is a Python type or a tuple of them; an int is accepted where a float is
+    expected; `None` is accepted when the default is `None`.
+    """
+
+    default: Any
+    type: type | tuple[type, ...] = object
+    choices: tuple[Any, ...] = ()
+    help: str = ""
+
+    @property
+    def type_name(self) -> str:
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        return "|".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+
+    def check(self, value: Any) -> Any:
+        """Return `value` coerced to this parameter's type; raise ValueError naming the problem."""
+        if value is None and self.default is None:
+            return None
+        types = self.type if isinstance(self.type, tuple) else (self.type,)
+        if isinstance(value, tuple):
+            value = list(value)
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if object not in types and not isinstance(value, types) or (
+            isinstance(value, bool) and bool not in types and object not in types
+        ):
+            raise ValueError(f"expected {self.type_name}, got {type(value).__name__} {value!r}")
+        if self.choices and value not in self.choices:
+            valid = ", ".join(repr(c) for c in self.choices)
+            raise ValueError(f"{value!r} is not one of {valid}")
+        return value
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"default": self.default, "type": self.type_name}
+        if self.choices:
+            out["choices"] = list(self.choices)
+        if self.help:
+            out["help"] = self.help
+        return out
+
+
+Meta = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class ComponentInfo:
+    """The framework-neutral declaration of a component.
+
+    Attributes:
+        kind: backbone, vectorizer, head, loss or dataset.
+        name: lower-case registry name, e.g. ``resnet50``.
+        params: parameter name -> `Param`; a recipe may set only these.
+        description: one line for ``zoo list`` and ``zoo show``.
+        meta: kind-specific metadata (see each interface module), or a function of the
+            resolved parameters returning it when it depends on them (e.g. the output
+            channels of ``mobilenet_v2`` depend on ``alpha``).
+    """
+
+    kind: Kind
+    name: str
+    params: Mapping[str, Param] = field(default_factory=dict)
+    description: str = ""
+    meta: Meta = field(default_factory=dict)
+
+    def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overlaid with `given`, each checked; ValueError names the bad key."""
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            valid = ", ".join(sorted(self.params)) or "none"
+            raise ValueError(f"unknown parameter {unknown[0]!r} (valid: {valid})")
+        out = {}
+        for key, param in self.params.items():
+            try:
+                out[key] = param.check(given[key]) if key in given else param.default
+            except ValueError as exc:
+                raise ValueError(f"parameter {key!r}: {exc}") from None
+        return out
+
+    def metadata(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The metadata for these (resolved) parameters."""
+        if callable(self.meta):
+            return dict(self.meta(self.resolve(params or {})))
+        return dict(self.meta)
+
+    def to_dict(self) -> dict[str, Any]:
+        meta = "depends on parameters" if callable(self.meta) else dict(self.meta)
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "description": self.description,
+            "params": {k: p.to_dict() for k, p in self.params.items()},
+            "meta": meta,
+        }
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a registration came from: the plugin, its distribution and version."""
+
+    plugin: str
+    distribution: str | None = None
+    version: str | None = None
+
+    def __str__(self) -> str:
+        dist = f" ({self.distribution} {self.version})" if self.distribution else ""
+        return f"plugin {self.plugin!r}{dist}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registration: a declaration, the framework it is built with, its factory, its source.
+
+    `factory(**params, **context)` returns the built object; the context each kind receives
+    is stated in that kind's interface module.
+    """
+
+    info: ComponentInfo
+    framework: str
+    factory: Callable[..., Any]
+    source: Source
+
+    @property
+    def kind(self) -> Kind:
+        return self.info.kind
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "framework": self.framework,
+            "plugin": self.source.plugin,
+            "distribution": self.source.distribution,
+            "version": self.source.version,
+            "description": self.info.description,
+        }

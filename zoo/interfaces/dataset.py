@@ -1,0 +1,100 @@
+"""Dataset: framework-neutral images with one box (and optionally a class) each.
+
+A dataset factory ``factory(**params) -> Dataset`` returns the whole collection; its
+``splits()`` says which indices form train, val and test. Readers use the dataset's own split
+where it has one, otherwise a seeded split, stratified by class when there are classes.
+
+Conventions (DEVELOPERS.md):
+    image  RGB uint8, (H, W, 3)
+    box    float32 (4,), normalized ``[x1, y1, x2, y2]`` in [0, 1] of the image
+    label  int class index into ``class_names``, or -1 when the dataset has no classes
+
+Metadata: ``classes`` (bool, whether items carry class labels; may depend on parameters).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zoo.interfaces.component import ComponentInfo, Meta, Param
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One item: ``image`` RGB uint8 HWC, ``box`` normalized xyxy float32, ``label``, ``key``."""
+
+    image: np.ndarray
+    box: np.ndarray
+    label: int = -1
+    key: str = ""
+
+
+@dataclass
+class DataReport:
+    """What a reader skipped or changed, so nothing is lost silently.
+
+    skipped: (item key, one-line reason) for every item left out.
+    notes: counted remarks, e.g. "16 images hold several objects: kept the largest".
+    """
+
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = list(self.notes)
+        if self.skipped:
+            out.append(f"skipped {len(self.skipped)} item(s):")
+            out += [f"  {key}: {reason}" for key, reason in self.skipped]
+        return out
+
+
+class Dataset(ABC):
+    """Random access to samples, plus the targets of all items without decoding images."""
+
+    #: class names; empty when the dataset has no classes
+    class_names: tuple[str, ...] = ()
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def load(self, index: int, size: tuple[int, int] | None = None) -> Sample:
+        """Sample `index`, its image resized to ``size`` = (H, W) when given (boxes are
+        normalized, so they do not change). Readers may decode faster at small sizes."""
+
+    @abstractmethod
+    def targets(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(boxes (N, 4) float32, labels (N,) int64)`` of every item, without images."""
+
+    @abstractmethod
+    def splits(self) -> Mapping[str, np.ndarray]:
+        """Split name ("train", "val", "test") -> int64 indices; train and test are required."""
+
+    def report(self) -> DataReport:
+        """Skipped items and notes gathered while reading."""
+        return DataReport()
+
+    def __getitem__(self, index: int) -> Sample:
+        return self.load(index)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+
+def declare_dataset(name: str, *, description: str, params: Mapping[str, Param] | None = None,
+                    classes: bool | Meta = False) -> ComponentInfo:
+    """A dataset declaration; ``classes`` may be a function of the parameters."""
+    meta: Meta = classes if callable(classes) else {"classes": bool(classes)}
+    return ComponentInfo("dataset", name, dict(params or {}), description, meta)
+
+
+def check_split_names(names: Sequence[str]) -> None:
+    bad = [n for n in names if n not in SPLITS]
+    if bad or "train" not in names:
+        raise ValueError(f"splits {list(names)}: need 'train' and only {SPLITS}")

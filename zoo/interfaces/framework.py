@@ -1,0 +1,99 @@
+"""Framework: what a framework plugin provides so the core can build, train and run models.
+
+The core owns recipes, data, metrics, the run directory and the CLI; a framework owns only
+what its library forces: assembling the model from its registered components, the training
+loop, checkpoints, and inference. Both frameworks therefore produce the same run layout and
+the same metrics.
+
+Model contract: the built localizer takes RGB float32 images in [0, 255] (NCHW on torch, NHWC
+on Keras), applies its backbone's preprocessing (`zoo.preprocess`) and returns
+``{"box": (N, E) encoded, "logits": (N, K)}`` (logits only for class heads).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
+    from zoo.data.pipeline import Pipeline
+    from zoo.training import Monitor
+
+
+@dataclass
+class Stage:
+    """One line of ``zoo build``: a stage's name, output shape (batch first) and parameter count."""
+
+    name: str
+    component: str
+    shape: tuple[int, ...]
+    params: int
+
+
+@dataclass
+class Summary:
+    stages: list[Stage]
+    params: int
+    trainable: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Outputs:
+    """Raw model outputs in numpy: encoded boxes (N, E) and, for class heads, logits (N, K)."""
+
+    box: np.ndarray
+    logits: np.ndarray | None = None
+
+
+class Framework(ABC):
+    """A framework adapter, registered through the ``register_frameworks`` hook.
+
+    Class attributes: ``name`` ("torch", "keras"), ``requirement`` (what to pip install),
+    ``weights_suffix`` (file name of saved weights in a run directory).
+    """
+
+    name: str = ""
+    requirement: str = ""
+    weights_file: str = ""
+
+    def device(self) -> str:
+        """Where it runs, e.g. "cuda:0" or "cpu"."""
+        return "cpu"
+
+    @abstractmethod
+    def build(self, plan: Plan) -> Any:
+        """Build the localizer of `plan` (its components resolved for this framework)."""
+
+    @abstractmethod
+    def summary(self, model: Any, plan: Plan) -> Summary:
+        """Every stage's output shape and parameter count, for a batch of one."""
+
+    @abstractmethod
+    def fit(self, model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor,
+            run_dir: Path, resume: bool) -> Any:
+        """Train with the recipe's optimizer, schedule, precision and seed.
+
+        After each epoch call ``monitor.end_epoch(epoch, logs, val_outputs)`` (``logs`` has at
+        least ``loss`` and ``val_loss``) and stop when it returns True. Write a checkpoint to
+        ``run_dir / "checkpoint"`` atomically after every epoch; with ``resume`` continue from
+        it so that the result equals an uninterrupted run. Return the trained model with the
+        best weights (by ``monitor.best_epoch``) loaded.
+        """
+
+    @abstractmethod
+    def predict(self, model: Any, batches: Iterable[np.ndarray]) -> Outputs:
+        """Outputs for uint8 NHWC image batches."""
+
+    @abstractmethod
+    def save(self, model: Any, run_dir: Path) -> Path:
+        """Write the model's weights (and what is needed to rebuild it) into `run_dir`."""
+
+    @abstractmethod
+    def load(self, plan: Plan, run_dir: Path) -> Any:
+        """Rebuild the model of `plan` and load its saved weights from `run_dir`."""

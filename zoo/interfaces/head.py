@@ -1,0 +1,34 @@
+"""Head: maps the vector to the outputs: an encoded box and, for class heads, class logits.
+
+Built object (framework module), called as ``head(vector, pooled)``:
+    vector  (N, D) from the vectorizer.
+    pooled  (N, C) global average of the backbone's feature map (used by class heads whose
+            ``class_input`` is ``pooled``, as lars76 example 2 does); other heads ignore it.
+    output  a dict: ``"box"`` (N, E) in the head's encoding after its activation
+            (E = `zoo.boxes.size(encoding)`), and ``"logits"`` (N, K) for class heads.
+
+Factory: ``factory(in_features=D, in_channels=C, num_classes=K, **params)``; K is 0 for
+datasets without classes.
+
+Every head takes ``encoding`` (a `zoo.boxes.ENCODINGS` name) and ``activation`` (sigmoid or
+linear). Core code encodes targets into that encoding and decodes predictions from it.
+
+Metadata: ``classes`` (bool, whether it predicts classes).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from zoo.boxes import ENCODINGS
+from zoo.interfaces.component import ComponentInfo, Param
+
+ACTIVATIONS = ("sigmoid", "linear")
+ENCODING = Param("xyxy", str, ENCODINGS, "box encoding of the output")
+ACTIVATION = Param("sigmoid", str, ACTIVATIONS, "output activation of the box")
+
+
+def declare_head(name: str, *, description: str, classes: bool,
+                 params: Mapping[str, Param] | None = None) -> ComponentInfo:
+    """A head declaration; adds the standard ``encoding`` and ``activation`` parameters."""
+    all_params = {"encoding": ENCODING, "activation": ACTIVATION, **(params or {})}
+    return ComponentInfo("head", name, all_params, description, {"classes": classes})

@@ -1,0 +1,272 @@
+"""Recipes: named model + data + training settings in ``registry.yaml``, loaded with
+``yaml.safe_load`` into frozen dataclasses and validated before anything is built.
+
+A component is written as a name or as a mapping ``{name: ..., <param>: ...}``; ``loss`` is
+one component or a list of them, each with an optional ``weight``. See docs/recipes.md.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from zoo.errors import RecipeError, UnknownNameError, choices_text, suggest
+
+RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vectorizer", "head", "loss",
+               "dataset", "train", "augment", "frameworks")
+COMPONENT_KEYS = ("backbone", "vectorizer", "head", "dataset")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+SCHEDULES = ("none", "plateau", "exponential", "cosine")
+PRECISIONS = ("fp32", "bf16")
+DEFAULT_RECIPE = "default"
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A component by name with the parameters the recipe sets (defaults are filled at build)."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    weight: float = 1.0  # losses only: the term's weight in the sum
+
+    def to_dict(self, with_weight: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, **self.params}
+        if with_weight:
+            out["weight"] = self.weight
+        return out
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    epochs: int = 10                       # passes over the training split (or of steps_per_epoch)
+    batch_size: int = 32
+    steps_per_epoch: int = 0               # 0: one pass over the training split
+    optimizer: str = "adam"                # adam, adamw, sgd
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    momentum: float = 0.9                  # sgd only
+    schedule: str = "none"                 # none, plateau, exponential, cosine
+    factor: float = 0.2                    # plateau: lr *= factor
+    patience: int = 10                     # plateau: epochs without val_loss improvement
+    min_lr: float = 1e-7                   # plateau, cosine floor
+    decay_steps: int = 1000                # exponential: lr * rate ** (step / decay_steps)
+    decay_rate: float = 0.9                # exponential
+    early_stopping: int = 0                # patience in epochs on val_loss; 0 = off
+    seed: int = 0                          # data order, augmentation and initial weights
+    precision: str = "fp32"                # fp32 or bf16 (autocast where it pays)
+
+
+@dataclass(frozen=True)
+class AugmentSpec:
+    hflip: bool = False                    # horizontal flip with probability 0.5
+    crop: float = 0.0                      # random crop keeping the object; max share of margin cut
+    jitter: float = 0.0                    # colour jitter strength (brightness, contrast, saturation)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    backbone: ComponentSpec
+    vectorizer: ComponentSpec
+    head: ComponentSpec
+    loss: tuple[ComponentSpec, ...]
+    dataset: ComponentSpec
+    input_size: tuple[int, int] = (128, 128)     # (H, W) the images are resized to
+    train: TrainSpec = TrainSpec()
+    augment: AugmentSpec = AugmentSpec()
+    description: str = ""
+    source: str = ""
+    notes: str = ""
+    frameworks: Mapping[str, str] = field(default_factory=dict)  # framework -> why it cannot run this
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict that `parse` turns back into an equal Recipe."""
+        return {
+            "description": self.description, "source": self.source, "notes": self.notes,
+            "input_size": list(self.input_size),
+            "backbone": self.backbone.to_dict(), "vectorizer": self.vectorizer.to_dict(),
+            "head": self.head.to_dict(), "loss": [t.to_dict(with_weight=True) for t in self.loss],
+            "dataset": self.dataset.to_dict(), "train": asdict(self.train), "augment": asdict(self.augment),
+            "frameworks": dict(self.frameworks),
+        }
+
+
+# -- loading --------------------------------------------------------------------------------------
+def default_path() -> Path:
+    """``$ZOO_REGISTRY``, else the registry.yaml shipped with zoo (the repository's top level)."""
+    if os.environ.get("ZOO_REGISTRY"):
+        return Path(os.environ["ZOO_REGISTRY"])
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "registry.yaml", here.parent / "registry.yaml"):
+        if candidate.exists():
+            return candidate
+    return here.parent / "registry.yaml"
+
+
+def load_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """The raw recipes of a YAML file with a top-level ``recipes:`` mapping."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise RecipeError(f"recipe file {str(path)!r} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"recipe file {str(path)!r} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("recipes"), dict):
+        raise RecipeError(f"recipe file {str(path)!r} needs a top-level 'recipes:' mapping of name -> recipe")
+    return {str(k): v for k, v in data["recipes"].items()}
+
+
+def raw_recipes(files: Sequence[str | Path] = ()) -> dict[str, dict[str, Any]]:
+    """Recipes of the default registry, then of `files` (later files override by name)."""
+    out: dict[str, dict[str, Any]] = {}
+    for f in [default_path(), *files]:
+        out.update(load_file(f))
+    return out
+
+
+def get(name: str | None = None, files: Sequence[str | Path] = (), overrides: Iterable[str] = ()) -> Recipe:
+    """The recipe `name` (default: ``default``) with ``dotted.key=value`` overrides, parsed."""
+    name = name or DEFAULT_RECIPE
+    recipes = raw_recipes(files)
+    if name not in recipes:
+        hint = suggest(name, recipes)
+        raise UnknownNameError(f"unknown recipe {name!r}" + (f"; {hint}" if hint else "")
+                               + f" (valid: {choices_text(recipes)}); see `zoo list recipes`")
+    raw = apply_overrides(normalize_raw(recipes[name]), overrides, name)
+    return parse(name, raw)
+
+
+# -- overrides ------------------------------------------------------------------------------------
+def normalize_raw(raw: Any) -> dict[str, Any]:
+    """Copy of a raw recipe with components as mappings and loss as a list."""
+    if not isinstance(raw, dict):
+        raise RecipeError(f"a recipe must be a mapping, got {type(raw).__name__}")
+    out = copy.deepcopy(raw)
+    for key in COMPONENT_KEYS:
+        if isinstance(out.get(key), str):
+            out[key] = {"name": out[key]}
+    loss = out.get("loss")
+    if isinstance(loss, (str, dict)):
+        loss = [loss]
+    if isinstance(loss, list):
+        out["loss"] = [{"name": t} if isinstance(t, str) else t for t in loss]
+    return out
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Iterable[str], recipe: str = "") -> dict[str, Any]:
+    """Apply ``dotted.key=value`` overrides (values parsed as YAML). Setting ``X.name`` to a new
+    component drops X's old parameters, unless they are also set."""
+    raw = copy.deepcopy(raw)
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise RecipeError(f"recipe {recipe!r}: override {item!r} is not of the form dotted.key=value")
+        try:
+            value = yaml.safe_load(text) if text else ""
+        except yaml.YAMLError:
+            value = text
+        parts = key.strip().split(".")
+        node: Any = raw
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, list):
+                node = node[_index(part, node, key, recipe)]
+                continue
+            if part not in node or not isinstance(node[part], (dict, list)):
+                node[part] = {"name": node[part]} if isinstance(node.get(part), str) else {}
+            node = node[part]
+        last = parts[-1]
+        if isinstance(node, list):
+            node[_index(last, node, key, recipe)] = value
+        else:
+            if last == "name" and node.get("name") not in (None, value):
+                for k in [k for k in node if k not in ("name", "weight")]:
+                    del node[k]
+            node[last] = value
+    return raw
+
+
+def _index(part: str, node: list[Any], key: str, recipe: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise RecipeError(f"recipe {recipe!r}: override key {key!r}: {part!r} is not an index below {len(node)}")
+    return int(part)
+
+
+# -- parsing --------------------------------------------------------------------------------------
+def parse(name: str, raw: Mapping[str, Any]) -> Recipe:
+    """Structural checks and conversion; component names and parameters are checked by
+    `zoo.validation.validate` against the registry."""
+    raw = normalize_raw(dict(raw))
+    where = f"recipe {name!r}"
+    _no_unknown(raw, RECIPE_KEYS, where)
+    for key in ("backbone", "vectorizer", "head", "loss", "dataset"):
+        if key not in raw:
+            raise RecipeError(f"{where}: missing key {key!r}")
+    comps = {k: _component(raw[k], f"{where}, key {k!r}") for k in COMPONENT_KEYS}
+    if not isinstance(raw["loss"], list) or not raw["loss"]:
+        raise RecipeError(f"{where}, key 'loss': give a loss name or a list of {{name, weight, ...}}")
+    losses = tuple(_component(t, f"{where}, key 'loss.{i}'", loss=True) for i, t in enumerate(raw["loss"]))
+    return Recipe(
+        name=name, loss=losses, **comps,
+        input_size=_size(raw.get("input_size", 128), where),
+        train=_dataclass(TrainSpec, raw.get("train", {}), f"{where}, key 'train'"),
+        augment=_dataclass(AugmentSpec, raw.get("augment", {}), f"{where}, key 'augment'"),
+        description=str(raw.get("description", "")), source=str(raw.get("source", "")),
+        notes=str(raw.get("notes", "")),
+        frameworks={str(k): str(v) for k, v in (raw.get("frameworks") or {}).items()},
+    )
+
+
+def _component(value: Any, where: str, loss: bool = False) -> ComponentSpec:
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise RecipeError(f"{where}: expected a name or a mapping with 'name', got {value!r}")
+    params = {k: v for k, v in value.items() if k not in ("name", "weight")}
+    weight = value.get("weight", 1.0)
+    if "weight" in value and not loss:
+        raise RecipeError(f"{where}: 'weight' is only for loss terms")
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+        raise RecipeError(f"{where}: weight must be a number, got {weight!r}")
+    return ComponentSpec(value["name"], params, float(weight))
+
+
+def _size(value: Any, where: str) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return (value, value)
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) and v > 0 for v in value):
+        return (int(value[0]), int(value[1]))
+    raise RecipeError(f"{where}, key 'input_size': expected a positive int or [height, width], got {value!r}")
+
+
+def _dataclass(cls: type, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise RecipeError(f"{where}: expected a mapping, got {value!r}")
+    valid = {f.name: f for f in fields(cls)}
+    _no_unknown(value, tuple(valid), where)
+    out = {}
+    for key, v in value.items():
+        default = valid[key].default
+        if isinstance(default, float) and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        if type(v) is not type(default):
+            raise RecipeError(f"{where}.{key}: expected {type(default).__name__}, got {v!r}")
+        out[key] = v
+    spec = cls(**out)
+    for key, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("precision", PRECISIONS)):
+        if hasattr(spec, key) and getattr(spec, key) not in choices:
+            raise RecipeError(f"{where}.{key}: {getattr(spec, key)!r} is not one of {', '.join(choices)}")
+    return spec
+
+
+def _no_unknown(mapping: Mapping[str, Any], valid: Sequence[str], where: str) -> None:
+    for key in mapping:
+        if key not in valid:
+            hint = suggest(str(key), valid)
+            raise RecipeError(f"{where}: unknown key {key!r}" + (f"; {hint}" if hint else "")
+                              + f" (valid: {', '.join(valid)})")

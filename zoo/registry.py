@@ -1,0 +1,213 @@
+"""The component registry: (kind, framework, name) -> `Entry`, with provenance.
+
+Filled by `zoo.plugins.load_plugins`; queried by the CLI, recipe validation and assembly.
+"""
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from zoo.errors import PluginError, UnknownNameError, choices_text, suggest
+from zoo.interfaces.component import KINDS, NEUTRAL, ComponentInfo, Entry, Kind, Source
+from zoo.standard import PROVIDERS, standard
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.]*$")
+
+
+def normalize(name: str) -> str:
+    """Registry names are lower-case with underscores: ``ResNet-50`` -> ``resnet_50``."""
+    return re.sub(r"[-\s]+", "_", str(name).strip().lower())
+
+
+@dataclass(frozen=True)
+class FrameworkEntry:
+    name: str
+    factory: Callable[[], Any]
+    requirement: str
+    source: Source
+
+
+class Registry:
+    """Every registered component and framework adapter."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str, str], Entry] = {}
+        self._frameworks: dict[str, FrameworkEntry] = {}
+        self._framework_cache: dict[str, Any] = {}
+
+    # -- registration -------------------------------------------------------------------------
+    def add(self, kind: Kind, info_or_name: ComponentInfo | str, factory: Callable[..., Any] | str,
+            *, framework: str, source: Source, meta: dict[str, Any] | None = None) -> Entry:
+        """Add one registration; PluginError on a bad name or a duplicate, naming both sources."""
+        if isinstance(info_or_name, ComponentInfo):
+            info = info_or_name
+            if info.kind != kind:
+                raise PluginError(f"{source} registered {kind} {info.name!r} with a {info.kind} declaration",
+                                  source.plugin)
+        else:
+            name = normalize(info_or_name)
+            found = standard(kind, name)
+            if found is None:
+                raise PluginError(f"{source} registered {kind} {name!r}, which has no standard declaration: "
+                                  f"pass a ComponentInfo (zoo.interfaces.declare_{kind})", source.plugin)
+            info = found
+        info = replace(info, name=normalize(info.name))
+        if meta:
+            base = info.meta
+            info = replace(info, meta=(lambda p, b=base, m=meta: {**b(p), **m}) if callable(base) else {**base, **meta})
+        if not _NAME.match(info.name):
+            raise PluginError(f"{source}: invalid {kind} name {info.name!r} (use lower-case letters, digits, '_')",
+                              source.plugin)
+        framework = normalize(framework)
+        key = (kind, framework, info.name)
+        if key in self._entries:
+            other = self._entries[key].source
+            raise PluginError(f"duplicate {kind} {info.name!r} for framework {framework!r}: "
+                              f"registered by {other} and again by {source}", source.plugin)
+        entry = Entry(info, framework, _lazy(factory), source)
+        self._entries[key] = entry
+        return entry
+
+    def add_framework(self, name: str, factory: Callable[[], Any] | str, *, requirement: str,
+                      source: Source) -> None:
+        name = normalize(name)
+        if name in self._frameworks:
+            raise PluginError(f"duplicate framework {name!r}: registered by {self._frameworks[name].source} "
+                              f"and again by {source}", source.plugin)
+        self._frameworks[name] = FrameworkEntry(name, _lazy(factory), requirement, source)
+
+    def remove_source(self, plugin: str) -> int:
+        """Remove everything `plugin` registered (a plugin that fails is removed whole)."""
+        keys = [k for k, e in self._entries.items() if e.source.plugin == plugin]
+        for k in keys:
+            del self._entries[k]
+        for name in [n for n, f in self._frameworks.items() if f.source.plugin == plugin]:
+            del self._frameworks[name]
+            keys.append(("framework", name, name))
+        return len(keys)
+
+    # -- queries ------------------------------------------------------------------------------
+    def entries(self, kind: str | None = None, pattern: str | None = None,
+                framework: str | None = None) -> list[Entry]:
+        """Entries, optionally filtered by kind, a wildcard pattern (``mobilenet*``) and framework
+        (neutral components match every framework), naturally sorted."""
+        if kind is not None and kind not in KINDS:
+            raise UnknownNameError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}")
+        out = [
+            e for e in self._entries.values()
+            if (kind is None or e.kind == kind)
+            and (pattern is None or fnmatch.fnmatchcase(e.name, normalize(pattern)))
+            and (framework is None or e.framework in (normalize(framework), NEUTRAL))
+        ]
+        return sorted(out, key=lambda e: (KINDS.index(e.kind), _natural(e.name), e.framework))
+
+    def names(self, kind: Kind, framework: str | None = None) -> list[str]:
+        return sorted({e.name for e in self.entries(kind, framework=framework)}, key=_natural)
+
+    def info(self, kind: Kind, name: str) -> ComponentInfo:
+        """The declaration of `name` (from any framework); UnknownNameError with suggestions."""
+        name = normalize(name)
+        for e in self._entries.values():
+            if e.kind == kind and e.name == name:
+                return e.info
+        raise UnknownNameError(self._unknown(kind, name, None))
+
+    def get(self, kind: Kind, name: str, framework: str) -> Entry:
+        """The entry of `name` for `framework` (or a neutral one)."""
+        name, framework = normalize(name), normalize(framework)
+        for fw in (framework, NEUTRAL):
+            entry = self._entries.get((kind, fw, name))
+            if entry is not None:
+                return entry
+        raise UnknownNameError(self._unknown(kind, name, framework))
+
+    def frameworks(self) -> dict[str, FrameworkEntry]:
+        return dict(sorted(self._frameworks.items()))
+
+    def framework(self, name: str) -> Any:
+        """The framework adapter `name`, created once."""
+        name = normalize(name)
+        if name not in self._frameworks:
+            hint = ""
+            if name in PROVIDERS:
+                dist, cmd = PROVIDERS[name]
+                hint = f"; it is provided by {dist}, which is not installed: {cmd}"
+            valid = choices_text(self._frameworks) or "none installed"
+            raise UnknownNameError(f"unknown framework {name!r} (installed: {valid}){hint}")
+        if name not in self._framework_cache:
+            self._framework_cache[name] = self._frameworks[name].factory()
+        return self._framework_cache[name]
+
+    def build(self, kind: Kind, name: str, framework: str, params: dict[str, Any], **context: Any) -> Any:
+        """Call the factory of (kind, name, framework) with resolved `params` and `context`."""
+        entry = self.get(kind, name, framework)
+        resolved = entry.info.resolve(params)
+        try:
+            obj = entry.factory(**resolved, **context)
+        except ImportError as exc:
+            raise PluginError(f"{kind} {name!r} from {entry.source} needs a library that is not installed: "
+                              f"{exc}", entry.source.plugin) from exc
+        problem = _check_built(kind, obj)
+        if problem:
+            raise PluginError(f"{entry.source}: the factory of {kind} {name!r} returned {problem}",
+                              entry.source.plugin)
+        return obj
+
+    def _unknown(self, kind: Kind, name: str, framework: str | None) -> str:
+        where = f" for framework {framework!r}" if framework else ""
+        known = self.names(kind, framework)
+        msg = f"unknown {kind} {name!r}{where}"
+        hint = suggest(name, known)
+        if hint:
+            msg += f"; {hint}"
+        decl = standard(kind, name)
+        if decl is not None:
+            missing = [PROVIDERS[fw] for fw in ([framework] if framework else PROVIDERS) if fw in PROVIDERS
+                       and fw not in self._frameworks]
+            if missing:
+                msg += "; it is provided by " + " or ".join(f"{d} ({c})" for d, c in missing)
+        elif known:
+            msg += f" (valid: {choices_text(known)})"
+        return msg + f"; see `zoo list {kind}`"
+
+
+def _check_built(kind: Kind, obj: Any) -> str | None:
+    if obj is None:
+        return "None"
+    if kind == "dataset":
+        from zoo.interfaces.dataset import Dataset
+
+        if not isinstance(obj, Dataset):
+            return f"a {type(obj).__name__}, not a zoo.interfaces.Dataset"
+    elif kind == "loss" and not callable(obj):
+        return f"a {type(obj).__name__}, which is not callable"
+    elif kind in ("backbone", "vectorizer", "head") and not callable(obj):
+        return f"a {type(obj).__name__}, not a framework module (not callable)"
+    return None
+
+
+def _lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
+    """A factory, or ``"module:attr"`` imported on first call."""
+    if callable(factory):
+        return factory
+    if not isinstance(factory, str) or ":" not in factory:
+        raise PluginError(f"factory {factory!r} is neither callable nor 'module:attribute'")
+    module, _, attr = factory.partition(":")
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+
+    load.__qualname__ = factory
+    return load
+
+
+def _natural(name: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def iter_kinds() -> Iterable[Kind]:
+    return iter(KINDS)

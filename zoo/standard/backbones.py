@@ -1,0 +1,48 @@
+"""Standard backbones: conv trunks without classifier. Preprocessing and weights are each
+framework's own (timm's ImageNet statistics on torch, keras.applications' modes on Keras), so
+plugins override ``preprocessing`` at registration where their pretrained weights need it."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from zoo.interfaces.backbone import declare_backbone
+from zoo.interfaces.component import Param
+
+MOBILENET_ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.4)
+
+
+def _simple_cnn_meta(p: Mapping[str, Any]) -> dict[str, Any]:
+    return {"out_channels": p["filters"][-1], "preprocessing": "unit", "stride": 2 ** len(p["filters"])}
+
+
+def _mobilenet_meta(p: Mapping[str, Any]) -> dict[str, Any]:
+    channels = 1280 if p["alpha"] <= 1.0 else int(1280 * p["alpha"])
+    return {"out_channels": channels, "preprocessing": "torch", "stride": 32}
+
+
+BACKBONES = (
+    declare_backbone(
+        "simple_cnn",
+        description="seed 000's CNN: per entry of `filters`, Conv kxk + ReLU (+BN) + MaxPool 2",
+        params={
+            "filters": Param([32], list, help="output channels of each conv block"),
+            "kernel": Param(3, int, help="conv kernel size"),
+            "padding": Param("valid", str, ("valid", "same")),
+            "batch_norm": Param(False, bool, help="BatchNorm after each conv (eps 1e-3, momentum 0.99 Keras-style)"),
+        },
+        meta=_simple_cnn_meta,
+    ),
+    declare_backbone("resnet18", description="ResNet-18 trunk (timm layout, written by hand on Keras)",
+                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32}),
+    declare_backbone("resnet50", description="ResNet-50 trunk (timm / keras.applications)",
+                     meta={"out_channels": 2048, "preprocessing": "torch", "stride": 32}),
+    declare_backbone("vgg16", description="VGG16 conv trunk, 14.7 M parameters (include_top=False)",
+                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32}),
+    declare_backbone(
+        "mobilenet_v2",
+        description="MobileNetV2 trunk up to out_relu, width multiplier alpha",
+        params={"alpha": Param(1.0, float, MOBILENET_ALPHAS, "width multiplier")},
+        meta=_mobilenet_meta,
+    ),
+)

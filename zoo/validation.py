@@ -1,0 +1,74 @@
+"""Recipe validation against the registry, before anything is built.
+
+Catches unknown component names, unknown or mistyped parameters, and incompatible pairs (a
+class loss without a class head, a class head on a dataset without classes, a loss that needs
+a head setting the head does not have). Each problem names the recipe, the key, the value and
+the valid choices.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from zoo.errors import RecipeError, ZooError
+from zoo.interfaces.component import Kind
+from zoo.recipes import ComponentSpec, Recipe
+from zoo.registry import Registry
+
+
+def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> list[str]:
+    """Every problem of `recipe` (empty when it is valid); with `framework`, also that every
+    component exists for that framework."""
+    where = f"recipe {recipe.name!r}"
+    out: list[str] = []
+    resolved: dict[str, dict[str, Any]] = {}
+    metas: dict[str, dict[str, Any]] = {}
+    if framework is not None and framework in recipe.frameworks:
+        out.append(f"{where} cannot run on {framework}: {recipe.frameworks[framework]}")
+    specs: list[tuple[str, Kind, ComponentSpec]] = [
+        ("backbone", "backbone", recipe.backbone), ("vectorizer", "vectorizer", recipe.vectorizer),
+        ("head", "head", recipe.head), ("dataset", "dataset", recipe.dataset),
+    ] + [(f"loss.{i}", "loss", t) for i, t in enumerate(recipe.loss)]
+    for key, kind, spec in specs:
+        try:
+            info = reg.get(kind, spec.name, framework).info if framework else reg.info(kind, spec.name)
+            resolved[key] = info.resolve(spec.params)
+            metas[key] = info.metadata(resolved[key])
+        except ZooError as exc:
+            out.append(f"{where}, key {key!r}: {exc}")
+        except ValueError as exc:
+            out.append(f"{where}, key {key}.{str(exc).removeprefix('parameter ')}")
+    if "head" not in metas:
+        return out
+    head, head_params = metas["head"], resolved["head"]
+    box_terms = 0
+    for i, term in enumerate(recipe.loss):
+        meta = metas.get(f"loss.{i}")
+        if meta is None:
+            continue
+        if meta["target"] == "class" and not head["classes"]:
+            out.append(f"{where}, key 'loss.{i}': {term.name!r} is a class loss but head {recipe.head.name!r} "
+                       f"predicts no classes; use a class head such as 'box_class' or drop the term")
+        if meta["target"] == "box":
+            box_terms += 1
+        for param, allowed in meta.get("head_requires", {}).items():
+            if head_params.get(param) not in allowed:
+                out.append(f"{where}, key 'loss.{i}': {term.name!r} needs head {param} in {list(allowed)}, "
+                           f"but head {recipe.head.name!r} has {param}={head_params.get(param)!r}; "
+                           f"set head.{param}={allowed[0]}")
+    if box_terms == 0:
+        out.append(f"{where}, key 'loss': no box loss; add one such as 'mse' or 'giou'")
+    if head["classes"] and "dataset" in metas and not metas["dataset"].get("classes"):
+        out.append(f"{where}, key 'head': {recipe.head.name!r} predicts classes but dataset "
+                   f"{recipe.dataset.name!r} has none; use head 'box' or a dataset with classes")
+    if not head["classes"] and any(m.get("target") == "class" for k, m in metas.items() if k.startswith("loss")):
+        pass  # reported above
+    return out
+
+
+def validate(recipe: Recipe, reg: Registry, framework: str | None = None) -> Recipe:
+    """`recipe` when valid; RecipeError with the first problem (and a count of the others)."""
+    found = problems(recipe, reg, framework)
+    if found:
+        more = f" (and {len(found) - 1} more problem(s): run `zoo validate`)" if len(found) > 1 else ""
+        raise RecipeError(found[0] + more)
+    return recipe
