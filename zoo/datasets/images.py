@@ -1,0 +1,94 @@
+"""Safe image decoding: any file PIL reads becomes RGB uint8 (H, W, 3), or a one-line DataError.
+
+Contract of `load_image(path, size)`:
+    * the EXIF orientation is applied (the image comes out as viewers display it, and
+      annotation boxes are taken to refer to that displayed image, as labelImg/VOC tools do);
+    * grayscale, grayscale+alpha, RGBA, palette, 16-bit and CMYK become RGB uint8; alpha is
+      composited over black; 16-bit values are scaled 0..65535 -> 0..255;
+    * JPEGs are decoded in draft mode (libjpeg DCT scaling by 1/2, 1/4 or 1/8) when ``size`` is at
+      least half the file's size in both sides, then resized bilinearly to exactly ``size`` = (H, W);
+    * a missing, truncated or corrupt file raises `DataError` naming the file, the problem and the fix.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from zoo.errors import DataError
+
+#: EXIF orientations that swap width and height
+_SWAPS = {5, 6, 7, 8}
+_ORIENTATION_TAG = 0x0112
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError,
+                  Image.DecompressionBombError)
+_FIX = "re-save it with an image editor or remove it from the annotations"
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(_ORIENTATION_TAG, 1) or 1)
+    except _DECODE_ERRORS:
+        return 1
+
+
+def _problem(path: Path, exc: BaseException) -> DataError:
+    if isinstance(exc, FileNotFoundError):
+        return DataError(f"{path}: image file does not exist; restore it or remove it from the annotations")
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return DataError(f"{path}: cannot decode image ({detail}); {_FIX}")
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """(width, height) of the *displayed* image from the header only (EXIF rotation applied)."""
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                w, h = im.size
+                return (h, w) if _orientation(im) in _SWAPS else (w, h)
+    except (UnidentifiedImageError, *_DECODE_ERRORS) as exc:
+        raise _problem(path, exc) from None
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """`image` in mode RGB: 16-bit and float scaled to 8 bits, alpha composited over black."""
+    mode = image.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        arr = np.asarray(image, dtype=np.float64)
+        scale = 255.0 / 65535.0 if mode != "F" and arr.max(initial=0) > 255 else 1.0
+        gray = np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
+        return Image.fromarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if mode == "P":
+        image = image.convert("RGBA") if "transparency" in image.info else image.convert("RGB")
+        mode = image.mode
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        return Image.alpha_composite(black, rgba).convert("RGB")
+    return image if mode == "RGB" else image.convert("RGB")
+
+
+def load_image(path: str | Path, size: tuple[int, int] | None = None) -> np.ndarray:
+    """The image at `path` as RGB uint8 (H, W, 3), resized to ``size`` = (H, W) when given."""
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                orientation = _orientation(im)
+                if size is not None and im.format == "JPEG":
+                    h, w = size
+                    stored = (h, w) if orientation in _SWAPS else (w, h)  # (width, height) as stored
+                    im.draft(None, stored)
+                im.load()
+                out = ImageOps.exif_transpose(im) if orientation != 1 else im
+                out = to_rgb(out)
+                if size is not None and out.size != (size[1], size[0]):
+                    out = out.resize((size[1], size[0]), Image.BILINEAR)
+                return np.asarray(out, dtype=np.uint8)
+    except (UnidentifiedImageError, *_DECODE_ERRORS) as exc:
+        raise _problem(path, exc) from None
