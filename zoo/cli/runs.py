@@ -1,0 +1,83 @@
+"""``zoo train``, ``zoo evaluate`` and ``zoo predict``: the run directory's life cycle."""
+from __future__ import annotations
+
+import click
+
+from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json
+
+
+@click.command()
+@click.argument("recipe", required=False)
+@click.option("--framework", "-f", default="torch", show_default=True, help="torch or keras.")
+@click.option("--epochs", type=int, help="Override train.epochs.")
+@click.option("--out", type=click.Path(), help="Run directory (default runs/<recipe>-<framework>-<time>).")
+@click.option("--resume", type=click.Path(), help="Continue the run in this directory where it stopped.")
+@click.option("--workers", type=int, default=2, show_default=True, help="Image decoding threads.")
+@RECIPES_OPTION
+@SET_OPTION
+def train(recipe: str | None, framework: str, epochs: int | None, out: str | None, resume: str | None,
+          workers: int, recipe_files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """Train RECIPE (default: 'default', on built-in data) and write a run directory."""
+    from zoo import training
+    from zoo.plugins import registry
+    from zoo.recipes import get
+
+    if epochs is not None:
+        overrides = (*overrides, f"train.epochs={epochs}")
+    rec = get(recipe, recipe_files, overrides)
+    run_dir = training.train(rec, framework, registry(), out=out, resume=resume, workers=workers)
+    _print_metrics(run_dir)
+    click.echo(f"run directory: {run_dir}")
+
+
+def _print_metrics(run_dir: object) -> None:
+    from pathlib import Path
+
+    from zoo import runs
+
+    m = runs.read_json(Path(str(run_dir)) / runs.METRICS)
+    click.echo(_metrics_line("test", m) + f"   ({m['epochs']} epochs, {m['train_seconds']:.0f} s)")
+    click.echo(_metrics_line("mean-box baseline", m["baseline"]))
+
+
+def _metrics_line(label: str, m: dict[str, float]) -> str:
+    parts = [f"IoU {m['iou']:.3f}", f"CorLoc {m['corloc']:.3f}"]
+    if "accuracy" in m:
+        parts += [f"accuracy {m['accuracy']:.3f}", f"top-1 loc {m['top1_loc']:.3f}"]
+    return f"{label}: " + "  ".join(parts) + f"  (n={m['n']})"
+
+
+@click.command()
+@click.argument("run", type=click.Path())
+@click.option("--split", type=click.Choice(["test", "val", "train"]), default="test", show_default=True)
+@SET_OPTION
+@JSON_OPTION
+def evaluate(run: str, split: str, overrides: tuple[str, ...], as_json: bool) -> None:
+    """Evaluate a trained RUN: mean IoU, CorLoc, accuracy (with classes) and the mean-box baseline."""
+    from zoo import training
+    from zoo.plugins import registry
+
+    result = training.evaluate(run, registry(), overrides, split)
+    if as_json:
+        return echo_json(result)
+    click.echo(f"{result['recipe']} on {result['framework']}, {split} split of {result['dataset']['name']}")
+    click.echo(_metrics_line("model", result))
+    click.echo(_metrics_line("mean-box baseline", result["baseline"]))
+
+
+@click.command()
+@click.argument("run", type=click.Path())
+@click.argument("images", nargs=-1, required=True, type=click.Path())
+@click.option("--out", type=click.Path(), help="Output directory (default RUN/predict).")
+@JSON_OPTION
+def predict(run: str, images: tuple[str, ...], out: str | None, as_json: bool) -> None:
+    """Predict the box (and class) of each IMAGE; writes PNGs with the box drawn and a JSON of pixel boxes."""
+    from zoo.plugins import registry
+    from zoo.predicting import predict_files
+
+    results = predict_files(run, list(images), registry(), out)
+    if as_json:
+        return echo_json(results)
+    for r in results:
+        cls = f"  {r['class']} ({r['score']:.2f})" if "class" in r else ""
+        click.echo(f"{r['image']}: box {r['box']}{cls} -> {r['png']}")

@@ -1,0 +1,227 @@
+"""Training, evaluation and prediction, framework-neutral: the core prepares data, the run
+directory and metrics; the framework adapter only builds, fits and predicts.
+
+`Monitor` is what a framework calls after each epoch: it decodes the validation outputs,
+computes the core metrics, keeps the history (persisted for ``--resume``), tracks the best
+epoch and decides early stopping.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo import boxes, metrics, runs
+from zoo.assembly import Plan, build_dataset, make_plan
+from zoo.data.pipeline import Pipeline
+from zoo.errors import ZooError
+from zoo.interfaces.dataset import Dataset
+from zoo.interfaces.framework import Framework, Outputs
+from zoo.recipes import ComponentSpec, Recipe, apply_overrides, parse
+from zoo.registry import Registry
+
+
+def decode_outputs(plan_or_encoding: Plan | str, outputs: Outputs) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predicted xyxy boxes clipped to the image, and class indices (None without classes)."""
+    encoding = plan_or_encoding if isinstance(plan_or_encoding, str) else plan_or_encoding.encoding
+    pred = np.clip(boxes.decode(np.asarray(outputs.box, np.float64), encoding), 0.0, 1.0)
+    labels = None if outputs.logits is None else np.asarray(outputs.logits).argmax(-1)
+    return pred, labels
+
+
+class Monitor:
+    """Per-epoch bookkeeping shared by every framework.
+
+    Args:
+        plan: the plan being trained (for the box encoding).
+        run_dir: where history.json / history.csv are written.
+        val_targets: (boxes, labels) of the validation split, in pipeline order.
+        patience: early-stopping patience on val_loss in epochs (0 = off).
+    """
+
+    def __init__(self, plan: Plan, run_dir: Path, val_targets: tuple[np.ndarray, np.ndarray],
+                 patience: int = 0, verbose: bool = True) -> None:
+        self.plan = plan
+        self.run_dir = Path(run_dir)
+        self.val_boxes, self.val_labels = val_targets
+        self.patience = patience
+        self.verbose = verbose
+        self.history: list[dict[str, float]] = []
+        path = self.run_dir / "history.json"
+        if path.exists():
+            self.history = list(runs.read_json(path))
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history)
+
+    @property
+    def best_epoch(self) -> int:
+        """0-based epoch with the lowest val_loss (ties: the earliest), -1 before any epoch."""
+        if not self.history:
+            return -1
+        return int(np.argmin([h["val_loss"] for h in self.history]))
+
+    def val_metrics(self, outputs: Outputs) -> dict[str, float]:
+        pred, labels = decode_outputs(self.plan, outputs)
+        has_classes = labels is not None and self.val_labels.min() >= 0
+        found = metrics.localization_metrics(pred, self.val_boxes, labels if has_classes else None,
+                                             self.val_labels if has_classes else None)
+        return {f"val_{k}": v for k, v in found.items() if k != "n"}
+
+    def end_epoch(self, epoch: int, logs: dict[str, float], outputs: Outputs) -> bool:
+        """Record epoch `epoch` (0-based); return True when training should stop."""
+        row = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, **self.val_metrics(outputs)}
+        self.history = self.history[:epoch] + [row]
+        runs.write_json(self.run_dir / "history.json", self.history)
+        runs.atomic_write(self.run_dir / "history.csv", _csv(self.history))
+        if self.verbose:
+            shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
+            print(f"epoch {row['epoch']}: {shown}", flush=True)
+        return bool(self.patience) and epoch - self.best_epoch >= self.patience
+
+
+def _csv(rows: list[dict[str, float]]) -> str:
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, keys)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+@dataclass
+class Data:
+    """A recipe's dataset and its train / val / test pipelines."""
+
+    dataset: Dataset
+    train: Pipeline
+    val: Pipeline
+    test: Pipeline
+
+
+def prepare_data(recipe: Recipe, dataset: Dataset, workers: int = 2) -> Data:
+    """Split `dataset` and make its pipelines; without a val split, a seeded 10 % of train."""
+    splits = {k: np.asarray(v, np.int64) for k, v in dataset.splits().items()}
+    if "train" not in splits or len(splits["train"]) == 0:
+        raise ZooError(f"dataset {recipe.dataset.name!r} has no training items")
+    train = splits["train"]
+    val = splits.get("val")
+    if val is None or len(val) == 0:
+        perm = np.random.default_rng([recipe.train.seed, 11]).permutation(train)
+        n_val = max(1, len(train) // 10)
+        val, train = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+    test = splits.get("test")
+    if test is None or len(test) == 0:
+        test = val
+    t, size = recipe.train, recipe.input_size
+    return Data(
+        dataset,
+        Pipeline(dataset, train, size, t.batch_size, shuffle=True, seed=t.seed, augment=recipe.augment,
+                 steps_per_epoch=t.steps_per_epoch, workers=workers),
+        Pipeline(dataset, val, size, t.batch_size, workers=workers),
+        Pipeline(dataset, test, size, t.batch_size, workers=workers),
+    )
+
+
+def evaluate_outputs(plan: Plan, outputs: Outputs, test: Pipeline, train: Pipeline) -> dict[str, Any]:
+    """Test metrics and the mean-box baseline."""
+    true_boxes, true_labels = test.targets()
+    pred, labels = decode_outputs(plan, outputs)
+    has_classes = labels is not None and len(true_labels) and true_labels.min() >= 0
+    result = metrics.localization_metrics(pred, true_boxes, labels if has_classes else None,
+                                          true_labels if has_classes else None)
+    train_boxes, train_labels = train.targets()
+    result["baseline"] = metrics.baseline_metrics(train_boxes, true_boxes,
+                                                  train_labels if has_classes else None,
+                                                  true_labels if has_classes else None)
+    return result
+
+
+def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None = None,
+          resume: str | Path | None = None, workers: int = 2) -> Path:
+    """Train `recipe` on `framework`; return the run directory (see `zoo.runs`)."""
+    if resume is not None:
+        run_dir = runs.check_run(resume)
+        recipe = runs.read_recipe(run_dir)
+        framework = runs.read_run(run_dir)["framework"]
+    else:
+        run_dir = Path(out) if out else runs.new_dir(recipe.name, framework)
+        if (run_dir / runs.RUN).exists():
+            raise ZooError(f"{str(run_dir)!r} already holds a run; use --resume {run_dir} or another --out")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        runs.write_recipe(run_dir, recipe)
+    dataset = build_dataset(recipe, reg)
+    plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes if _head_has_classes(recipe, reg) else 0)
+    data = prepare_data(recipe, dataset, workers)
+    engine: Framework = reg.framework(framework)
+    runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
+                    class_names=list(dataset.class_names), device=engine.device(), status="training",
+                    data_notes=dataset.report().lines())
+    monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping)
+    model = engine.build(plan)
+    start = time.perf_counter()
+    model = engine.fit(model, plan, data.train, data.val, monitor, run_dir, resume=resume is not None)
+    seconds = time.perf_counter() - start
+    engine.save(model, run_dir)
+    result = evaluate_outputs(plan, engine.predict(model, data.test.images()), data.test, data.train)
+    summary = engine.summary(model, plan)
+    previous = runs.read_run(run_dir).get("train_seconds", 0.0) if resume is not None else 0.0
+    info = runs.update_run(run_dir, status="done", epochs=monitor.epochs_done, best_epoch=monitor.best_epoch + 1,
+                           train_seconds=round(previous + seconds, 2))
+    metrics_out = {"framework": framework, "recipe": recipe.name, "split": "test", **result,
+                   "val": {k: v for k, v in monitor.history[monitor.best_epoch].items()} if monitor.history else {},
+                   "epochs": info["epochs"], "best_epoch": info["best_epoch"], "train_seconds": info["train_seconds"],
+                   "params": summary.params}
+    runs.write_json(run_dir / runs.METRICS, metrics_out)
+    from zoo import plots
+
+    plots.curves(monitor.history, run_dir / "curves.png", title=f"{recipe.name} ({framework})")
+    plots.predictions_grid(data.test, *decode_outputs(plan, engine.predict(model, _first(data.test))),
+                           run_dir / "predictions.png", class_names=dataset.class_names)
+    return run_dir
+
+
+def _first(pipeline: Pipeline, n: int = 16) -> list[np.ndarray]:
+    return [next(iter(pipeline.batches(0))).images[:n]]
+
+
+def _head_has_classes(recipe: Recipe, reg: Registry) -> bool:
+    return bool(reg.info("head", recipe.head.name).metadata(recipe.head.params)["classes"])
+
+
+def load_run(run_dir: str | Path, reg: Registry) -> tuple[Plan, Any, Framework]:
+    """The plan, trained model and framework adapter of a run directory."""
+    path = runs.check_run(run_dir)
+    info = runs.read_run(path)
+    recipe = runs.read_recipe(path)
+    plan = make_plan(recipe, info["framework"], reg, num_classes=int(info.get("num_classes", 0)))
+    engine: Framework = reg.framework(info["framework"])
+    return plan, engine.load(plan, path), engine
+
+
+def evaluate(run_dir: str | Path, reg: Registry, overrides: tuple[str, ...] = (), split: str = "test",
+             workers: int = 2) -> dict[str, Any]:
+    """Metrics of a trained run on its recipe's test split (``--set dataset.x=...`` to change data)."""
+    plan, model, engine = load_run(run_dir, reg)
+    recipe = plan.recipe
+    if overrides:
+        raw = apply_overrides({"name": recipe.name, **recipe.to_dict()}, overrides, recipe.name)
+        recipe = parse(raw.pop("name"), raw)
+    dataset = build_dataset(recipe, reg, recipe.dataset)
+    data = prepare_data(recipe, dataset, workers)
+    pipeline = {"test": data.test, "val": data.val, "train": data.train}[split]
+    if split == "train":
+        pipeline = Pipeline(dataset, pipeline.indices, recipe.input_size, recipe.train.batch_size, workers=workers)
+    result = evaluate_outputs(plan, engine.predict(model, pipeline.images()), pipeline, data.train)
+    return {"run": str(run_dir), "framework": plan.framework, "recipe": recipe.name, "split": split,
+            "dataset": recipe.dataset.to_dict(), **result}
+
+
+def spec_of(recipe: Recipe) -> ComponentSpec:
+    return recipe.dataset
