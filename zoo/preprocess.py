@@ -3,6 +3,7 @@
 A localizer takes RGB images with values in [0, 255] (float32) and applies its backbone's
 mode first, so pretrained weights see what they were trained on:
 
+    raw     x unchanged                              (models that normalize inside, e.g. Keras EfficientNet)
     unit    x / 255                                  (simple CNN, Ganz's VGG16 recipes)
     tf      x / 127.5 - 1                            (Keras MobileNetV2, "tf" mode)
     torch   (x / 255 - mean) / std, ImageNet stats   (timm / torchvision weights)
@@ -22,6 +23,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
 
 MODES: dict[str, str] = {
+    "raw": "x unchanged (the backbone normalizes inside)",
     "unit": "x / 255",
     "tf": "x / 127.5 - 1",
     "torch": "(x / 255 - ImageNet mean) / ImageNet std",
@@ -32,6 +34,8 @@ MODES: dict[str, str] = {
 def scale_offset(mode: str) -> tuple[tuple[float, float, float], tuple[float, float, float], bool]:
     """Per-channel ``(scale, offset, flip)`` with ``out = x * scale + offset`` applied after
     reversing the channels when ``flip`` (caffe's BGR); frameworks fold this into one layer."""
+    if mode == "raw":
+        return (1.0,) * 3, (0.0,) * 3, False
     if mode == "unit":
         return (1 / 255,) * 3, (0.0,) * 3, False
     if mode == "tf":
