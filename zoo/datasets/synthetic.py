@@ -1,4 +1,9 @@
-"""Built-in synthetic datasets, generated per item from (seed, index): no download, no state."""
+"""Built-in synthetic datasets, generated per item from (seed, index): no download, no state.
+
+Contract: every geometry (box, label, background choice) is drawn for all items at once from
+``seed`` when the dataset is made, so `targets()` costs no rendering and item `i` is the same
+image whatever order items are loaded in; rendering is vectorized numpy (no per-pixel loops).
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -6,14 +11,22 @@ from collections.abc import Mapping
 import numpy as np
 from PIL import Image
 
+from zoo.data.splits import seeded_split
+from zoo.errors import DataError
 from zoo.interfaces.dataset import Dataset, Sample
 
+SHAPES = ("disc", "square", "triangle", "cross", "ring", "diamond")
 
-class _Synthetic(Dataset):
+
+class Synthetic(Dataset):
+    """Base of the synthetic sets: `n` square images of side `size`, seeded val / test shares."""
+
     def __init__(self, n: int, size: int, val: float, test: float, seed: int) -> None:
+        if n < 1 or size < 8:
+            raise DataError(f"{type(self).__name__.lower()}: n={n}, size={size}; need n >= 1 and size >= 8")
         self.n, self.size, self.seed = n, size, seed
         self._val, self._test = val, test
-        self._boxes, self._labels = self._make_targets()
+        self._boxes, self._labels = self._make_targets(np.random.default_rng([seed, 1]))
 
     def __len__(self) -> int:
         return self.n
@@ -22,30 +35,27 @@ class _Synthetic(Dataset):
         return self._boxes, self._labels
 
     def splits(self) -> Mapping[str, np.ndarray]:
-        idx = np.random.default_rng([self.seed, 7]).permutation(self.n)
-        n_val, n_test = round(self.n * self._val), round(self.n * self._test)
-        return {"val": np.sort(idx[:n_val]), "test": np.sort(idx[n_val:n_val + n_test]),
-                "train": np.sort(idx[n_val + n_test:])}
+        labels = self._labels if self.class_names else None
+        return seeded_split(self.n, labels, self._val, self._test, self.seed)
 
-    def _make_targets(self) -> tuple[np.ndarray, np.ndarray]:
+    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def _render(self, index: int) -> np.ndarray:
         raise NotImplementedError
 
     def load(self, index: int, size: tuple[int, int] | None = None) -> Sample:
-        image = self._render(index)
+        image = self._render(int(index))
         if size is not None and tuple(size) != image.shape[:2]:
             image = np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.BILINEAR))
         return Sample(image, self._boxes[index], int(self._labels[index]), f"{type(self).__name__.lower()}-{index}")
 
 
-class Blobs(_Synthetic):
+class Blobs(Synthetic):
     """White discs on black, as Ganz's generator: centre and radius drawn per item; the box is
     the disc's bounding square."""
 
-    def _make_targets(self) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng([self.seed, 1])
+    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         s = self.size
         lo, hi = s // 16, s - s // 16
         cx = rng.integers(lo, hi, self.n)
@@ -64,5 +74,62 @@ class Blobs(_Synthetic):
         return np.repeat((disc * 255).astype(np.uint8)[:, :, None], 3, axis=2)
 
 
+def shape_mask(kind: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Mask of shape `kind` (index into SHAPES) in box coordinates u, v in [-1, 1]."""
+    au, av = np.abs(u), np.abs(v)
+    inside = (au <= 1) & (av <= 1)
+    name = SHAPES[kind]
+    if name == "disc":
+        return u * u + v * v <= 1
+    if name == "square":
+        return inside
+    if name == "triangle":
+        return inside & (au <= (v + 1) / 2)
+    if name == "cross":
+        return inside & ((av <= 0.3) | (au <= 0.3))
+    if name == "ring":
+        return (u * u + v * v <= 1) & (u * u + v * v >= 0.36)
+    return au + av <= 1  # diamond
+
+
+class Shapes(Synthetic):
+    """One coloured shape (class = shape kind) on a textured noise background; the box is the
+    shape's bounding rectangle, on pixel edges."""
+
+    def __init__(self, n: int, size: int, val: float, test: float, seed: int, classes: int) -> None:
+        if not 2 <= classes <= len(SHAPES):
+            raise DataError(f"shapes: classes={classes}; choose 2 to {len(SHAPES)} ({', '.join(SHAPES)})")
+        self.class_names = SHAPES[:classes]
+        super().__init__(n, size, val, test, seed)
+
+    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        s, n = self.size, self.n
+        w = rng.integers(max(4, s // 8), s // 2 + 1, n)
+        h = np.clip(np.rint(w * rng.uniform(0.6, 1.6, n)), max(4, s // 8), s * 3 // 4).astype(np.int64)
+        x1 = rng.integers(0, s - w + 1)
+        y1 = rng.integers(0, s - h + 1)
+        self._geom = np.stack([x1, y1, w, h], 1)
+        labels = rng.integers(0, len(self.class_names), n).astype(np.int64)
+        return np.stack([x1, y1, x1 + w, y1 + h], 1).astype(np.float32) / s, labels
+
+    def _render(self, index: int) -> np.ndarray:
+        s = self.size
+        rng = np.random.default_rng([self.seed, 2, index])
+        coarse = rng.integers(0, 140, (6, 6, 3), dtype=np.uint8)
+        texture = np.asarray(Image.fromarray(coarse).resize((s, s), Image.BILINEAR), np.int16)
+        image = np.clip(texture + rng.integers(-20, 21, (s, s, 3)), 0, 255).astype(np.uint8)
+        colour = rng.integers(60, 256, 3)
+        colour[rng.integers(0, 3)] = 255
+        x1, y1, w, h = self._geom[index]
+        yy, xx = np.mgrid[y1:y1 + h, x1:x1 + w]
+        mask = shape_mask(int(self._labels[index]), (xx + 0.5 - x1 - w / 2) / (w / 2), (yy + 0.5 - y1 - h / 2) / (h / 2))
+        image[y1:y1 + h, x1:x1 + w][mask] = colour
+        return image
+
+
 def blobs(n: int, size: int, val: float, test: float, seed: int) -> Blobs:
     return Blobs(n, size, val, test, seed)
+
+
+def shapes(n: int, size: int, val: float, test: float, seed: int, classes: int) -> Shapes:
+    return Shapes(n, size, val, test, seed, classes)
