@@ -8,6 +8,7 @@ import click
 
 from zoo.cli._common import run_cli
 from zoo.cli.build import build
+from zoo.cli.compare import compare, profile
 from zoo.cli.components import list_cmd, show
 from zoo.cli.plugins import plugins
 from zoo.cli.runs import evaluate, predict, train
@@ -20,7 +21,7 @@ def cli() -> None:
     """zoo: build, train and compare single-object localizers from named recipes."""
 
 
-for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict):
+for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict, compare, profile):
     cli.add_command(command)
 
 

@@ -1,0 +1,53 @@
+"""``zoo compare`` and its helper ``zoo profile``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from zoo.cli._common import RECIPES_OPTION, SET_OPTION, echo_json
+
+
+@click.command()
+@click.argument("recipe", required=False, default="default")
+@click.option("--frameworks", default="keras,torch", show_default=True, help="Comma-separated frameworks.")
+@click.option("--epochs", type=int, help="Override train.epochs for every framework.")
+@click.option("--out", type=click.Path(), help="Report directory (default runs/compare-<recipe>-<time>).")
+@RECIPES_OPTION
+@SET_OPTION
+def compare(recipe: str, frameworks: str, epochs: int | None, out: str | None, recipe_files: tuple[str, ...],
+            overrides: tuple[str, ...]) -> None:
+    """Train RECIPE on each framework in its own process and report them side by side."""
+    import time
+
+    from zoo.comparing import compare as run_compare
+    from zoo.comparing import markdown
+    from zoo.plugins import registry
+    from zoo.recipes import get
+    from zoo.validation import validate
+
+    fws = [f.strip() for f in frameworks.split(",") if f.strip()]
+    reg = registry()
+    rec = get(recipe, recipe_files, overrides)
+    for fw in fws:
+        reg.framework(fw)
+        validate(rec, reg, fw)
+    out_dir = Path(out) if out else Path("runs") / f"compare-{recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
+    report = run_compare(recipe, fws, out_dir, epochs, overrides, recipe_files)
+    click.echo(markdown(report))
+    click.echo(f"report: {out_dir / 'report.md'}")
+
+
+@click.command(hidden=True)
+@click.argument("run", type=click.Path())
+@click.option("--out", type=click.Path(), help="Write the JSON here too.")
+def profile(run: str, out: str | None) -> None:
+    """Parameters, FLOPs, train images/s and inference latency of a trained RUN (JSON)."""
+    from zoo import runs
+    from zoo.plugins import registry
+    from zoo.profiling import profile as run_profile
+
+    result = run_profile(run, registry())
+    if out:
+        runs.write_json(Path(out), result)
+    echo_json(result)
