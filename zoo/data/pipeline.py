@@ -53,6 +53,7 @@ class Pipeline:
         self.steps_per_epoch = int(steps_per_epoch)
         self.drop_last = drop_last
         self.workers = workers
+        self._orders: dict[int, np.ndarray] = {}  # epoch -> order, so item() by position is O(1)
 
     @property
     def items_per_epoch(self) -> int:
@@ -65,7 +66,19 @@ class Pipeline:
         return -(-self.items_per_epoch // self.batch_size)
 
     def order(self, epoch: int) -> np.ndarray:
-        """Dataset indices of every position of `epoch`."""
+        """Dataset indices of every position of `epoch` (computed once per epoch, kept for the
+        last few epochs: adapters call `item` position by position)."""
+        cached = self._orders.get(epoch)
+        if cached is not None:
+            return cached
+        order = self._make_order(epoch)
+        order.setflags(write=False)
+        if len(self._orders) >= 4:
+            self._orders.pop(next(iter(self._orders)), None)
+        self._orders[epoch] = order
+        return order
+
+    def _make_order(self, epoch: int) -> np.ndarray:
         n = self.items_per_epoch
         reps = -(-n // len(self.indices))
         chunks = []

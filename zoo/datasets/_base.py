@@ -228,6 +228,15 @@ class AnnotatedDataset(Dataset):
             out["train"], out["val"] = part["train"], part["val"]
         return out
 
+    def __getstate__(self) -> dict[str, object]:  # picklable for DataLoader workers (spawn)
+        state = dict(self.__dict__)
+        state.pop("_lock")
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def load(self, index: int, size: tuple[int, int] | None = None) -> Sample:
         key = (int(index), None if size is None else (int(size[0]), int(size[1])))
         image = self._cache.get(key) if self._cache is not None else None

@@ -1,0 +1,38 @@
+"""PyTorch adapter over the neutral `zoo.data.Pipeline`: the same arrays as tf.data and numpy.
+
+`loader(pipeline, epoch)` yields ``(images uint8 NHWC, boxes float32 (B, 4), labels int64 (B,))``
+in position order; each item is ``pipeline.item(epoch, position)``, a pure function of the
+pipeline's seed, so worker processes change speed, never content.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, SequentialSampler
+
+from zoo.data.pipeline import Pipeline
+
+
+class PositionDataset(Dataset):  # type: ignore[type-arg]
+    """Positions 0 .. items_per_epoch-1 of one epoch of `pipeline`."""
+
+    def __init__(self, pipeline: Pipeline, epoch: int) -> None:
+        self.pipeline, self.epoch = pipeline, epoch
+
+    def __len__(self) -> int:
+        return self.pipeline.items_per_epoch
+
+    def __getitem__(self, position: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        image, box, label = self.pipeline.item(self.epoch, position)
+        return (torch.from_numpy(np.ascontiguousarray(image)), torch.from_numpy(np.asarray(box, np.float32)),
+                torch.tensor(label, dtype=torch.int64))
+
+
+def loader(pipeline: Pipeline, epoch: int, workers: int = 0, **kwargs: Any) -> DataLoader:  # type: ignore[type-arg]
+    """A DataLoader over one epoch of `pipeline`: sequential positions, batches of
+    ``pipeline.batch_size`` (the last one smaller unless the pipeline drops it)."""
+    data = PositionDataset(pipeline, epoch)
+    return DataLoader(data, batch_size=pipeline.batch_size, sampler=SequentialSampler(data), num_workers=workers,
+                      persistent_workers=False, **kwargs)

@@ -1,0 +1,62 @@
+"""Box-preserving augmentation of one (image, box) pair, vectorized numpy.
+
+Contract of `augment(image, box, spec, rng)`: returns an image of the same shape and dtype
+(RGB uint8) and the box of the same object in it (normalized xyxy, float32). The object is never
+cut: the random crop removes at most ``spec.crop`` of each margin *outside* the box and scales
+the rest back to the input size. Draws from `rng` in a fixed order, so the result is a pure
+function of (image, box, spec, rng state).
+"""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from zoo.recipes import AugmentSpec
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def hflip(image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mirror left-right; x1' = 1 - x2, x2' = 1 - x1."""
+    return image[:, ::-1], np.array([1 - box[2], box[1], 1 - box[0], box[3]], np.float32)
+
+
+def crop(image: np.ndarray, box: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cut shares `cuts` (left, top, right, bottom, each in [0, 1]) of the margins around `box`
+    and resize back to the input size; the box follows."""
+    h, w = image.shape[:2]
+    margins = np.array([box[0], box[1], 1 - box[2], 1 - box[3]], np.float64).clip(0, 1) * [w, h, w, h]
+    left, top, right, bottom = np.floor(margins * cuts).astype(int)
+    x2, y2 = w - right, h - bottom
+    if x2 - left < 2 or y2 - top < 2 or (left, top, right, bottom) == (0, 0, 0, 0):
+        return image, box
+    patch = Image.fromarray(np.ascontiguousarray(image[top:y2, left:x2]))
+    out = np.asarray(patch.resize((w, h), Image.BILINEAR))
+    px = np.asarray(box, np.float64) * [w, h, w, h] - [left, top, left, top]
+    new = px / [x2 - left, y2 - top, x2 - left, y2 - top]
+    return out, new.clip(0, 1).astype(np.float32)
+
+
+def jitter(image: np.ndarray, brightness: float, contrast: float, saturation: float) -> np.ndarray:
+    """Multiply brightness, scale contrast about the mean grey, scale saturation about each pixel's grey."""
+    x = image.astype(np.float32) * brightness
+    grey = x @ _LUMA
+    x = (x - grey.mean()) * contrast + grey.mean()
+    grey = (x @ _LUMA)[:, :, None]
+    x = (x - grey) * saturation + grey
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+def augment(image: np.ndarray, box: np.ndarray, spec: AugmentSpec,
+            rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(image, box) after the augmentations `spec` turns on (see the module docstring)."""
+    box = np.asarray(box, np.float32)
+    flip, cuts, factors = rng.random() < 0.5, rng.random(4), rng.uniform(-1, 1, 3)
+    if spec.crop > 0:
+        image, box = crop(image, box, cuts * min(spec.crop, 1.0))
+    if spec.hflip and flip:
+        image, box = hflip(image, box)
+    if spec.jitter > 0:
+        b, c, s = 1 + factors * min(spec.jitter, 0.95)
+        image = jitter(image, b, c, s)
+    return np.ascontiguousarray(image), box
