@@ -1,0 +1,139 @@
+"""Cross-framework parity: every loss gives the same value on Keras and torch for the same
+inputs (1e-5), and the components written by us in both frameworks carry weights across and give
+equal outputs (1e-4). Needs both framework plugins (CI installs them)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+keras = pytest.importorskip("keras")
+torch_parity = pytest.importorskip("zoo_torch.parity")
+keras_parity = pytest.importorskip("zoo_keras.parity")
+
+from zoo import boxes, plugins  # noqa: E402
+
+pytestmark = [pytest.mark.torch, pytest.mark.keras]
+RNG = np.random.default_rng(0)
+N, K = 8, 3
+
+
+@pytest.fixture(scope="module")
+def reg():  # type: ignore[no-untyped-def]
+    plugins.reset()
+    return plugins.registry()
+
+
+def _random_boxes(n: int) -> np.ndarray:
+    xy = RNG.uniform(0.0, 0.5, (n, 2))
+    wh = RNG.uniform(0.1, 0.5, (n, 2))
+    return np.concatenate([xy, xy + wh], 1).astype(np.float32)
+
+
+LOSS_CASES = [
+    ("mse", {}), ("smooth_l1", {}), ("smooth_l1", {"beta": 0.05}), ("bce", {}), ("log_l2", {}), ("giou", {}),
+    ("focal", {}), ("focal", {"mode": "binary", "alpha": 0.25}), ("cross_entropy", {}),
+]
+
+
+def _loss_inputs(name: str, reg) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    meta = reg.info("loss", name).metadata({})
+    if meta["target"] == "class":
+        return RNG.normal(0, 2, (N, K)).astype(np.float32), RNG.integers(0, K, N).astype(np.int64)
+    if meta["space"] == "decoded":
+        return _random_boxes(N), _random_boxes(N)
+    pred = 1 / (1 + np.exp(-RNG.normal(0, 1, (N, 4))))
+    return pred.astype(np.float32), boxes.encode(_random_boxes(N), "cxcywh").astype(np.float32)
+
+
+@pytest.mark.parametrize("name, params", LOSS_CASES, ids=[f"{n}-{p}" for n, p in LOSS_CASES])
+def test_loss_parity(name: str, params: dict, reg) -> None:  # type: ignore[no-untyped-def]
+    pred, target = _loss_inputs(name, reg)
+    t_loss = reg.build("loss", name, "torch", params)
+    k_loss = reg.build("loss", name, "keras", params)
+    t_val = float(t_loss(torch.from_numpy(pred), torch.from_numpy(target)))
+    k_val = float(keras.ops.convert_to_numpy(k_loss(keras.ops.convert_to_tensor(pred),
+                                                    keras.ops.convert_to_tensor(target))))
+    assert t_val == pytest.approx(k_val, abs=1e-5, rel=1e-5)
+    assert np.isfinite(t_val) and t_val > 0
+
+
+def _to_nhwc(x: np.ndarray) -> np.ndarray:
+    return np.transpose(x, (0, 2, 3, 1))
+
+
+def _run_torch(module, x: np.ndarray):  # type: ignore[no-untyped-def]
+    module.eval()
+    with torch.no_grad():
+        return module(torch.from_numpy(x))
+
+
+def _carry(t_module, k_module) -> None:  # type: ignore[no-untyped-def]
+    keras_parity.set_weights(k_module, torch_parity.get_weights(t_module))
+
+
+def _randomize_bn(module) -> None:  # type: ignore[no-untyped-def]
+    """Non-trivial BatchNorm statistics, so inference-mode BN is really compared."""
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.5, 0.5)
+
+
+BACKBONES = [("simple_cnn", {"filters": [8, 16], "padding": "same", "batch_norm": True}),
+             ("simple_cnn", {"filters": [8], "padding": "valid"}), ("resnet18", {})]
+
+
+@pytest.mark.parametrize("name, params", BACKBONES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BACKBONES)])
+def test_backbone_weights_carry_across(name: str, params: dict, reg) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    t = reg.build("backbone", name, "torch", params, input_size=(32, 32))
+    k = reg.build("backbone", name, "keras", params, input_size=(32, 32))
+    _randomize_bn(t)
+    _carry(t, k)
+    x = RNG.normal(0, 1, (2, 3, 32, 32)).astype(np.float32)
+    t_out = _to_nhwc(_run_torch(t, x).numpy())
+    k_out = keras.ops.convert_to_numpy(k(_to_nhwc(x), training=False))
+    assert t_out.shape == k_out.shape
+    np.testing.assert_allclose(t_out, k_out, atol=1e-4, rtol=1e-4)
+
+
+VECTORIZERS = [("flatten", {}), ("gap", {}), ("gmp", {}), ("conv", {"filters": 4, "kernel": 3}),
+               ("conv", {"filters": 6, "kernel": 2, "stride": 2, "activation": "relu"}),
+               ("conv_gap", {"filters": 16, "kernel": 3, "stride": 2})]
+
+
+@pytest.mark.parametrize("name, params", VECTORIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(VECTORIZERS)])
+def test_vectorizer_weights_carry_across(name: str, params: dict, reg) -> None:  # type: ignore[no-untyped-def]
+    t = reg.build("vectorizer", name, "torch", params, in_channels=8, in_size=(5, 5))
+    k = reg.build("vectorizer", name, "keras", params, in_channels=8, in_size=(5, 5))
+    _carry(t, k)
+    x = RNG.normal(0, 1, (2, 8, 5, 5)).astype(np.float32)
+    t_out = _run_torch(t, x).numpy()
+    k_out = keras.ops.convert_to_numpy(k(_to_nhwc(x)))
+    np.testing.assert_allclose(t_out, k_out, atol=1e-4, rtol=1e-4)
+    info = reg.info("vectorizer", name)
+    assert t_out.shape[1] == info.metadata(params)["out_features"](info.resolve(params), 8, (5, 5))
+
+
+HEADS = [("box", {"hidden": [16], "encoding": "cxcywh"}), ("box", {"encoding": "square", "activation": "linear"}),
+         ("box_class", {"hidden": [16], "class_hidden": [8]}), ("box_class", {"class_input": "pooled"})]
+
+
+@pytest.mark.parametrize("name, params", HEADS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(HEADS)])
+def test_head_weights_carry_across(name: str, params: dict, reg) -> None:  # type: ignore[no-untyped-def]
+    ctx = {"in_features": 12, "in_channels": 6, "num_classes": K if name == "box_class" else 0}
+    t = reg.build("head", name, "torch", params, **ctx)
+    k = reg.build("head", name, "keras", params, **ctx)
+    _carry(t, k)
+    vec = RNG.normal(0, 1, (2, 12)).astype(np.float32)
+    pooled = RNG.normal(0, 1, (2, 6)).astype(np.float32)
+    t.eval()
+    with torch.no_grad():
+        t_out = t(torch.from_numpy(vec), torch.from_numpy(pooled))
+    k_out = k(vec, pooled)
+    for key in t_out:
+        np.testing.assert_allclose(t_out[key].numpy(), keras.ops.convert_to_numpy(k_out[key]), atol=1e-4, rtol=1e-4)
+    assert t_out["box"].shape[1] == boxes.size(params.get("encoding", "xyxy"))
