@@ -1,0 +1,1 @@
+"""PyTorch backbones of zoo (see zoo.interfaces.backbone and zoo.standard.backbones)."""

@@ -1,0 +1,31 @@
+"""simple_cnn: seed 000's CNN, written by hand. Per entry of ``filters``:
+Conv(k, padding) [+ BatchNorm (eps 1e-3, momentum 0.99 Keras-style)] + ReLU + MaxPool(2).
+The conv has a bias only without batch norm, so parameter counts equal the Keras version."""
+from __future__ import annotations
+
+from torch import nn
+
+from zoo_torch.backbones import common
+from zoo_torch.weights import IMAGENET, is_local, load_local, no_imagenet
+
+
+def simple_cnn(*, weights: str, filters: list[int], kernel: int, padding: str, batch_norm: bool,
+               input_size: tuple[int, int]) -> nn.Sequential:
+    """(N, 3, H, W) preprocessed -> (N, filters[-1], h, w)."""
+    del input_size
+    if weights == IMAGENET:
+        raise no_imagenet("simple_cnn")
+    layers: list[nn.Module] = []
+    channels = 3
+    for width in filters:
+        layers.append(nn.Conv2d(channels, int(width), kernel, padding=0 if padding == "valid" else "same",
+                                bias=not batch_norm))
+        if batch_norm:
+            layers.append(common.batch_norm(int(width)))
+        layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+        channels = int(width)
+    model = nn.Sequential(*layers)
+    if is_local(weights):
+        load_local(model, weights)
+    return model
+

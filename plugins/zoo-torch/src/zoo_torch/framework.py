@@ -1,0 +1,100 @@
+"""`TorchFramework`: the zoo framework adapter for PyTorch (build, summary, fit, predict,
+save, load). Runs on CUDA when available, else on every CPU core."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from zoo.errors import WeightsError
+from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
+from zoo_torch import checkpoint
+from zoo_torch.model import Localizer, build_localizer
+from zoo_torch.train import fit, infer
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
+    from zoo.data.pipeline import Pipeline
+    from zoo.training import Monitor
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _count(module: torch.nn.Module | None, trainable: bool = False) -> int:
+    if module is None:
+        return 0
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)
+
+
+class TorchFramework(Framework):
+    name = "torch"
+    requirement = "zoo-torch"
+    weights_file = "model.safetensors"
+
+    def __init__(self) -> None:
+        torch.set_num_threads(_cpu_count())
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        self._device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
+
+    def device(self) -> str:
+        return str(self._device)
+
+    def build(self, plan: Plan) -> Localizer:
+        return build_localizer(plan).to(self._device)
+
+    def summary(self, model: Localizer, plan: Plan) -> Summary:
+        height, width = plan.input_size
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            outs = model.stages(torch.zeros(1, 3, height, width, device=next(model.parameters()).device))
+        model.train(was_training)
+        head = model.head
+        params = {"input": 0, "preprocess": 0, "backbone": _count(model.backbone),
+                  "vectorizer": _count(model.vectorizer), "head.box": _count(getattr(head, "box", head)),
+                  "head.logits": _count(getattr(head, "classes", None))}
+        components = {"input": "rgb 0-255", "preprocess": plan.preprocessing, "backbone": plan.backbone.name,
+                      "vectorizer": plan.vectorizer.name, "head.box": f"{plan.head.name} ({plan.encoding})",
+                      "head.logits": f"{plan.head.name} ({plan.num_classes} classes)"}
+        shapes = {"input": (1, 3, height, width), **{k: tuple(v.shape) for k, v in outs.items()}}
+        stages = [Stage(k, components[k], shapes[k], params[k]) for k in components if k in shapes]
+        return Summary(stages, _count(model), _count(model, trainable=True),
+                       {"device": self.device(), "layout": "NCHW"})
+
+    def fit(self, model: Localizer, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor,
+            run_dir: Path, resume: bool) -> Localizer:
+        return fit(model, plan, train, val, monitor, Path(run_dir), resume, self._device)
+
+    def predict(self, model: Localizer, batches: Iterable[np.ndarray]) -> Outputs:
+        model.to(self._device).eval()
+        box, logits = [], []
+        for images in batches:
+            out = infer(model, images, self._device, "fp32", channels_last=False)
+            box.append(out["box"].cpu().numpy())
+            if "logits" in out:
+                logits.append(out["logits"].cpu().numpy())
+        if not box:
+            return Outputs(np.zeros((0, 0), np.float32))
+        return Outputs(np.concatenate(box), np.concatenate(logits) if logits else None)
+
+    def save(self, model: Localizer, run_dir: Path) -> Path:
+        return checkpoint.save_weights(model, Path(run_dir) / self.weights_file)
+
+    def load(self, plan: Plan, run_dir: Path) -> Localizer:
+        path = Path(run_dir) / self.weights_file
+        if not path.exists():
+            raise WeightsError(f"{str(path)!r} does not exist; the run has no saved model "
+                               f"(train it to the end, or resume with `zoo train --resume {run_dir}`)")
+        model = build_localizer(plan, pretrained=False)
+        checkpoint.load_weights(model, path)
+        return model.to(self._device).eval()

@@ -1,0 +1,1 @@
+"""PyTorch heads of zoo (see zoo.interfaces.head and zoo.standard.heads)."""

@@ -1,0 +1,1 @@
+"""PyTorch losses of zoo (see zoo.interfaces.loss and zoo.standard.losses)."""

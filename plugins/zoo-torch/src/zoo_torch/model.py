@@ -1,0 +1,86 @@
+"""Assembly of a plan's components into one localizer module.
+
+Contract (zoo.interfaces.framework): input RGB float32 NCHW in [0, 255]; the model applies the
+backbone's preprocessing (`zoo.preprocess.scale_offset`, folded into one per-channel affine
+layer), then backbone -> vectorizer -> head, and returns ``{"box": (N, E)}`` plus
+``"logits": (N, K)`` for class heads.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from zoo import preprocess
+from zoo.errors import PluginError
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
+
+
+class Preprocess(nn.Module):
+    """``out = x[:, order] * scale + offset`` per channel (no parameters, not saved)."""
+
+    def __init__(self, mode: str) -> None:
+        super().__init__()
+        scale, offset, flip = preprocess.scale_offset(mode)
+        self.mode = mode
+        self.flip = flip
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.flip:
+            x = x.flip(1)
+        return x * self.scale + self.offset
+
+    def extra_repr(self) -> str:
+        return self.mode
+
+
+class Localizer(nn.Module):
+    """preprocess -> backbone -> vectorizer -> head(vector, pooled map)."""
+
+    def __init__(self, preprocessing: str, backbone: nn.Module, vectorizer: nn.Module, head: nn.Module) -> None:
+        super().__init__()
+        self.preprocess = Preprocess(preprocessing)
+        self.backbone = backbone
+        self.vectorizer = vectorizer
+        self.head = head
+
+    def stages(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Every stage's output: preprocess, backbone, vectorizer, head.box (and head.logits)."""
+        x = self.preprocess(images)
+        features = self.backbone(x)
+        vector = self.vectorizer(features)
+        out = self.head(vector, features.mean((2, 3)))
+        return {"preprocess": x, "backbone": features, "vectorizer": vector,
+                **{f"head.{k}": v for k, v in out.items()}}
+
+    def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        features = self.backbone(self.preprocess(images))
+        return self.head(self.vectorizer(features), features.mean((2, 3)))
+
+
+def build_localizer(plan: Plan, pretrained: bool = True) -> Localizer:
+    """The plan's localizer, initialised with the recipe's seed. ``pretrained=False`` builds the
+    backbone with weights "none" (for loading a saved run without touching the network)."""
+    torch.manual_seed(plan.recipe.train.seed)
+    height, width = plan.input_size
+    params = dict(plan.backbone.params)
+    if not pretrained:
+        params["weights"] = "none"
+    backbone = plan.registry.build("backbone", plan.backbone.name, plan.framework, params,
+                                   input_size=(height, width))
+    probe = torch.zeros(1, 3, height, width)
+    with torch.no_grad():
+        features = backbone.eval()(probe)
+        channels, size = int(features.shape[1]), (int(features.shape[2]), int(features.shape[3]))
+        declared = plan.backbone.meta["out_channels"]
+        if channels != declared:
+            raise PluginError(f"backbone {plan.backbone.name!r} gives {channels} channels but declares {declared}")
+        vectorizer = plan.build("vectorizer", in_channels=channels, in_size=size)
+        in_features = int(vectorizer.eval()(features).shape[1])
+    head = plan.build("head", in_features=in_features, in_channels=channels, num_classes=plan.num_classes)
+    return Localizer(plan.preprocessing, backbone.train(), vectorizer.train(), head)

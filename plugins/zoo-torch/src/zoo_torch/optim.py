@@ -1,0 +1,74 @@
+"""Optimizer and learning-rate schedule from a recipe's `zoo.recipes.TrainSpec`.
+
+Schedules: none; plateau (on val_loss, per epoch: lr *= factor after `patience` epochs without
+improvement, floor min_lr); exponential (per step, continuous: lr * decay_rate ** (step /
+decay_steps)); cosine (per step from lr to min_lr over epochs * steps_per_epoch).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from zoo.recipes import TrainSpec
+
+#: Keras' Adam epsilon, so both frameworks take the same steps
+ADAM_EPS = 1e-7
+
+
+def make_optimizer(params: Iterable[torch.nn.Parameter], spec: TrainSpec) -> torch.optim.Optimizer:
+    if spec.optimizer == "adam":
+        return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPS)
+    if spec.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPS)
+    if spec.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay)
+    raise ValueError(f"unknown optimizer {spec.optimizer!r}; valid: adam, adamw, sgd")
+
+
+class Schedule:
+    """The recipe's schedule; call `step_batch` after every optimizer step and `step_epoch`
+    with the epoch's val_loss."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, spec: TrainSpec, steps_per_epoch: int) -> None:
+        self.kind = spec.schedule
+        self.optimizer = optimizer
+        self.scheduler: Any = None
+        if self.kind == "plateau":
+            self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode="min", factor=spec.factor, patience=spec.patience, min_lr=spec.min_lr)
+        elif self.kind == "exponential":
+            rate, steps = spec.decay_rate, spec.decay_steps
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: rate ** (s / steps))
+        elif self.kind == "cosine":
+            total = max(1, spec.epochs * steps_per_epoch)
+            lr, floor = spec.lr, min(spec.min_lr, spec.lr)
+
+            def cosine(step: int) -> float:
+                done = min(step, total) / total
+                return (floor + (lr - floor) * 0.5 * (1 + math.cos(math.pi * done))) / lr
+
+            self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, cosine)
+        elif self.kind != "none":
+            raise ValueError(f"unknown schedule {self.kind!r}; valid: none, plateau, exponential, cosine")
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def step_batch(self) -> None:
+        if self.kind in ("exponential", "cosine"):
+            self.scheduler.step()
+
+    def step_epoch(self, val_loss: float) -> None:
+        if self.kind == "plateau":
+            self.scheduler.step(val_loss)
+
+    def state_dict(self) -> dict[str, Any]:
+        return self.scheduler.state_dict() if self.scheduler is not None else {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if self.scheduler is not None and state:
+            self.scheduler.load_state_dict(state)

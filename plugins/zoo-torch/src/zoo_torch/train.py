@@ -1,0 +1,156 @@
+"""The fit loop: epochs of optimizer steps with a tqdm progress bar, validation after every
+epoch, the recipe's schedule, early stopping through `zoo.training.Monitor`, an atomic
+checkpoint per epoch, exact resume and best-weights restore.
+
+Determinism: the data order depends only on (seed, epoch) (`zoo.data.pipeline`), the torch RNG
+is re-seeded from (seed, epoch) at every epoch start, and model/optimizer/schedule state is
+restored on resume, so a resumed run repeats an uninterrupted one on the same device.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from zoo.interfaces.framework import Outputs
+from zoo.runs import CHECKPOINT
+from zoo_torch import checkpoint
+from zoo_torch.losses.objective import Objective
+from zoo_torch.optim import Schedule, make_optimizer
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
+    from zoo.data.pipeline import Pipeline
+    from zoo.training import Monitor
+
+Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def batches(pipeline: Pipeline, epoch: int) -> Iterator[Batch]:
+    """(uint8 NHWC images, xyxy boxes, labels) tensors of `epoch`: through zoo_torch.data's
+    DataLoader when that module exists, else the pipeline's numpy batches."""
+    try:
+        from zoo_torch.data import loader
+    except ModuleNotFoundError as exc:
+        if exc.name != "zoo_torch.data":
+            raise
+        for b in pipeline.batches(epoch):
+            yield torch.from_numpy(b.images), torch.from_numpy(b.boxes), torch.from_numpy(b.labels)
+        return
+    for images, boxes, labels in loader(pipeline, epoch):
+        yield torch.as_tensor(images), torch.as_tensor(boxes), torch.as_tensor(labels)
+
+
+def to_input(images: torch.Tensor | np.ndarray, device: torch.device, channels_last: bool) -> torch.Tensor:
+    """uint8 NHWC -> float32 NCHW in [0, 255] on `device` (channels_last memory when asked)."""
+    x = torch.as_tensor(images).to(device, non_blocking=True).permute(0, 3, 1, 2).float()
+    return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager[Any]:
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def epoch_seed(seed: int, epoch: int) -> int:
+    return (int(seed) * 1_000_003 + int(epoch) * 7919 + 17) % (2**63)
+
+
+def infer(model: torch.nn.Module, images: Any, device: torch.device, precision: str,
+          channels_last: bool) -> dict[str, torch.Tensor]:
+    """Eval-mode float32 outputs of one batch (no gradients)."""
+    with torch.no_grad(), autocast(device, precision):
+        out = model(to_input(images, device, channels_last))
+    return {k: v.float() for k, v in out.items()}
+
+
+def validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, device: torch.device,
+             precision: str, channels_last: bool) -> tuple[Outputs, float]:
+    """Outputs over the val pipeline (eval mode) and the mean objective over its items."""
+    model.eval()
+    box, logits, total, count = [], [], 0.0, 0
+    for images, target, labels in batches(pipeline, 0):
+        out = infer(model, images, device, precision, channels_last)
+        loss, _ = objective(out, target.to(device), labels.to(device))
+        total += float(loss) * len(images)
+        count += len(images)
+        box.append(out["box"].cpu().numpy())
+        if "logits" in out:
+            logits.append(out["logits"].cpu().numpy())
+    model.train()
+    return Outputs(np.concatenate(box), np.concatenate(logits) if logits else None), total / max(count, 1)
+
+
+def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: int, objective: Objective,
+                optimizer: torch.optim.Optimizer, schedule: Schedule, device: torch.device, precision: str,
+                channels_last: bool) -> dict[str, float]:
+    """One pass; returns the mean loss, the lr of the last step and train images/s."""
+    model.train()
+    total, count, lr = 0.0, 0, schedule.lr
+    start = time.perf_counter()
+    bar = tqdm(batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
+               unit="batch", leave=False, dynamic_ncols=True)
+    for images, target, labels in bar:
+        x = to_input(images, device, channels_last)
+        with autocast(device, precision):
+            out = model(x)
+        loss, _ = objective(out, target.to(device), labels.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        lr = schedule.lr
+        schedule.step_batch()
+        total += float(loss.detach()) * len(x)
+        count += len(x)
+        bar.set_postfix(loss=f"{total / count:.4f}", lr=f"{lr:.2e}")
+    bar.close()
+    seconds = time.perf_counter() - start
+    return {"loss": total / max(count, 1), "lr": lr, "images_per_second": count / max(seconds, 1e-9)}
+
+
+def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
+        resume: bool, device: torch.device) -> torch.nn.Module:
+    """See `zoo.interfaces.framework.Framework.fit`."""
+    spec = plan.recipe.train
+    channels_last = spec.precision == "bf16"
+    model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    objective = Objective(plan)
+    optimizer = make_optimizer(model.parameters(), spec)
+    schedule = Schedule(optimizer, spec, steps_per_epoch=len(train))
+    directory = Path(run_dir) / CHECKPOINT
+    start, stopped = 0, False
+    state = checkpoint.load_state(directory) if resume else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        checkpoint.set_rng_state(state["rng"])
+        start, stopped = int(state["epoch"]), bool(state["stopped"])
+    for epoch in range(start, spec.epochs):
+        if stopped:
+            break
+        torch.manual_seed(epoch_seed(spec.seed, epoch))
+        logs = train_epoch(model, train, epoch, spec.epochs, objective, optimizer, schedule, device,
+                           spec.precision, channels_last)
+        outputs, val_loss = validate(model, val, objective, device, spec.precision, channels_last)
+        schedule.step_epoch(val_loss)
+        logs = {"loss": logs["loss"], "val_loss": val_loss, "lr": logs["lr"],
+                "images_per_second": logs["images_per_second"]}
+        stopped = monitor.end_epoch(epoch, logs, outputs)
+        if monitor.best_epoch == epoch:
+            checkpoint.save_weights(model, directory / checkpoint.BEST)
+        checkpoint.save_state(directory, model=model, optimizer=optimizer, schedule=schedule.state_dict(),
+                              epoch=epoch + 1, stopped=stopped)
+    best = directory / checkpoint.BEST
+    if best.exists():
+        checkpoint.load_weights(model, best)
+    return model.to(memory_format=torch.contiguous_format)

@@ -1,0 +1,1 @@
+"""PyTorch vectorizers of zoo (see zoo.interfaces.vectorizer and zoo.standard.vectorizers)."""
