@@ -70,7 +70,7 @@ def _rows(path: Path, layout: Layout) -> list[tuple[int, dict[Column, str]]]:
     """(line number, cells by column name and index) of every non-empty row."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, strict=True)
             names: list[str] = []
             out = []
             for row in reader:
