@@ -1,0 +1,112 @@
+"""``zoo data show NAME``: what a dataset holds (splits, classes, skips, notes) and a sample grid."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+import yaml
+
+from zoo.cli._common import JSON_OPTION, SET_OPTION, echo_json, table
+from zoo.errors import DataError
+
+
+def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
+    """``key=value`` strings -> params, values parsed with yaml.safe_load."""
+    params: dict[str, Any] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DataError(f"--set {item!r}: expected KEY=VALUE, e.g. --set root=~/data/raccoon")
+        params[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+    return params
+
+
+def summary(dataset: Any) -> dict[str, Any]:
+    """Counts per split, class histogram per split, skipped items and notes."""
+    _, labels = dataset.targets()
+    names = list(dataset.class_names)
+    splits = {k: np.asarray(v, np.int64) for k, v in dataset.splits().items()}
+    hist = {}
+    if names:
+        for split, idx in splits.items():
+            counts = np.bincount(labels[idx][labels[idx] >= 0], minlength=len(names))
+            hist[split] = {n: int(c) for n, c in zip(names, counts)}
+    report = dataset.report()
+    return {"items": len(dataset), "splits": {k: len(v) for k, v in splits.items()}, "classes": names,
+            "histogram": hist, "skipped": [list(s) for s in report.skipped], "notes": list(report.notes)}
+
+
+def sample_grid(dataset: Any, out: Path, count: int = 16, size: int = 128, seed: int = 0) -> Path:
+    """A PNG grid of up to `count` seeded samples with their boxes (and class names) drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    picks = np.sort(np.random.default_rng(seed).permutation(len(dataset))[:count])
+    cols = int(np.ceil(np.sqrt(len(picks))))
+    rows = int(np.ceil(len(picks) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 2.4 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, index in zip(axes.flat, picks):
+        sample = dataset.load(int(index), (size, size))
+        x1, y1, x2, y2 = np.asarray(sample.box) * size
+        ax.imshow(sample.image)
+        ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor="lime", linewidth=1.5))
+        label = dataset.class_names[sample.label] if sample.label >= 0 and dataset.class_names else ""
+        ax.set_title(f"{sample.key[:18]} {label}".strip(), fontsize=7)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=80)
+    plt.close(fig)
+    return out
+
+
+@click.group("data")
+def data() -> None:
+    """Inspect datasets: counts, classes, skipped files and sample images."""
+
+
+@data.command("show")
+@click.argument("name")
+@SET_OPTION
+@click.option("--out", type=click.Path(), help="PNG of sample images with boxes (default ./data-show-NAME.png).")
+@click.option("--samples", default=16, show_default=True, help="Images in the grid (0: no grid).")
+@JSON_OPTION
+def show(name: str, overrides: tuple[str, ...], out: str | None, samples: int, as_json: bool) -> None:
+    """Show dataset NAME built with --set key=value parameters (e.g. --set root=~/raccoon)."""
+    from zoo.errors import RecipeError
+    from zoo.plugins import registry
+
+    try:
+        dataset = registry().build("dataset", name, "neutral", parse_overrides(overrides))
+    except ValueError as exc:
+        if isinstance(exc, DataError):
+            raise
+        raise RecipeError(f"dataset {name!r}: {exc}") from None
+    info = summary(dataset)
+    path = Path(out or f"data-show-{name}.png")
+    if samples > 0:
+        info["grid"] = str(sample_grid(dataset, path, samples))
+    if as_json:
+        return echo_json({"name": name, **info})
+    click.echo(f"dataset {name}: {info['items']} items")
+    table([[k, str(v)] for k, v in info["splits"].items()], ["split", "items"])
+    if info["histogram"]:
+        click.echo("")
+        table([[c, *(str(info["histogram"][s][c]) for s in info["histogram"])] for c in info["classes"]],
+              ["class", *info["histogram"]])
+    for note in info["notes"]:
+        click.echo(f"note: {note}")
+    if info["skipped"]:
+        click.echo(f"skipped {len(info['skipped'])} item(s):")
+        for key, reason in info["skipped"][:20]:
+            click.echo(f"  {key}: {reason}")
+        if len(info["skipped"]) > 20:
+            click.echo(f"  ... and {len(info['skipped']) - 20} more (see --json)")
+    if "grid" in info:
+        click.echo(f"samples: {info['grid']}")
