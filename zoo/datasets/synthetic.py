@@ -7,6 +7,7 @@ image whatever order items are loaded in; rendering is vectorized numpy (no per-
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -64,14 +65,26 @@ class Blobs(Synthetic):
         r = rng.integers(np.full(self.n, max(2, s // 32)), np.maximum(room, s // 32 + 1) + 1)
         r = np.minimum(r, room)
         self._geom = np.stack([cx, cy, r], 1)
+        self._geom_list = self._geom.tolist()
         boxes = np.stack([cx - r, cy - r, cx + r, cy + r], 1).astype(np.float32) / s
         return boxes, np.full(self.n, -1, np.int64)
 
     def _render(self, index: int) -> np.ndarray:
-        cx, cy, r = self._geom[index]
-        yy, xx = np.ogrid[: self.size, : self.size]
-        disc = ((xx - cx + 0.5) ** 2 + (yy - cy + 0.5) ** 2) < r * r
-        return np.repeat((disc * 255).astype(np.uint8)[:, :, None], 3, axis=2)
+        cx, cy, r = self._geom_list[index]
+        image = np.zeros((self.size, self.size, 3), np.uint8)
+        image[cy - r:cy + r, cx - r:cx + r] = _disc(r)
+        return image
+
+
+@lru_cache(maxsize=512)
+def _disc(r: int) -> np.ndarray:
+    """RGB uint8 (2r, 2r, 3) tile: 255 where the pixel centre lies strictly inside the inscribed
+    circle, else 0 (read-only; copied into each image)."""
+    t = np.arange(2 * r) + 0.5 - r
+    inside = (t[None, :] ** 2 + t[:, None] ** 2) < r * r
+    tile = np.repeat((inside * np.uint8(255))[:, :, None], 3, axis=2)
+    tile.setflags(write=False)
+    return tile
 
 
 def shape_mask(kind: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
