@@ -1,0 +1,51 @@
+"""Seed 000's CNN: per entry of ``filters`` Conv(k, padding) [+BN] + ReLU + MaxPool(2).
+
+Trainable parameters equal zoo-torch's exactly (conv bias only without BN; BN eps 1e-3,
+momentum 0.99). Weights (see `zoo_keras.parity`) are in forward order: conv kernel [, bias]
+[, BN gamma, beta, moving mean, moving variance] per block.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from zoo_keras._keras import keras, layers
+from zoo_keras.weights import load_local, no_imagenet
+
+BN_EPSILON = 1e-3
+BN_MOMENTUM = 0.99
+
+
+class SimpleCNN(keras.Model):
+    """The trunk; input (N, H, W, 3) preprocessed, output (N, H / 2^n, W / 2^n, filters[-1])."""
+
+    def __init__(self, filters: list[int], kernel: int = 3, padding: str = "valid", batch_norm: bool = False,
+                 name: str = "backbone", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.blocks: list[list[layers.Layer]] = []
+        for i, f in enumerate(filters):
+            block: list[layers.Layer] = [layers.Conv2D(int(f), kernel, padding=padding, use_bias=not batch_norm,
+                                                       name=f"conv{i}")]
+            if batch_norm:
+                block.append(layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=f"bn{i}"))
+            block += [layers.ReLU(name=f"relu{i}"), layers.MaxPooling2D(2, name=f"pool{i}")]
+            self.blocks.append(block)
+
+    def call(self, x: Any, training: bool | None = None) -> Any:
+        for block in self.blocks:
+            for layer in block:
+                x = layer(x, training=training) if isinstance(layer, layers.BatchNormalization) else layer(x)
+        return x
+
+
+def simple_cnn(input_size: tuple[int, int], weights: str = "none", filters: list[int] | None = None,
+               kernel: int = 3, padding: str = "valid", batch_norm: bool = False) -> SimpleCNN:
+    """Factory: the built trunk (weights ``none`` or a local ``.weights.h5``)."""
+    if not filters:
+        raise ValueError("simple_cnn: filters must list at least one block width, e.g. [32]")
+    model = SimpleCNN([int(f) for f in filters], kernel, padding, batch_norm)
+    model(keras.Input((int(input_size[0]), int(input_size[1]), 3)))  # builds every layer
+    if weights == "imagenet":
+        raise no_imagenet("simple_cnn")
+    if weights != "none":
+        load_local(model, weights, "simple_cnn")
+    return model

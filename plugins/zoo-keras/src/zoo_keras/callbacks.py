@@ -1,0 +1,65 @@
+"""Callbacks of `zoo_keras.train.fit`, run in this order after each epoch:
+
+`EpochEnd`: times the epoch (images/s), predicts the val pipeline in inference mode, computes
+val_loss with the training objective, steps the plateau schedule, calls
+``Monitor.end_epoch`` (stopping on True), keeps the best weights and writes the checkpoint.
+One callback, so that what is checkpointed is exactly the state after the epoch's bookkeeping.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from zoo.data.pipeline import Pipeline
+from zoo.training import Monitor
+
+from zoo_keras import checkpoint
+from zoo_keras._keras import keras, ops
+from zoo_keras.optim import Plateau, current_lr
+from zoo_keras.predict import predict_outputs
+
+
+def val_loss(model: Any, outputs: Any, val: Pipeline) -> float:
+    """The objective on the whole val split (its mean over items)."""
+    true_boxes, true_labels = val.targets()
+    pred = {"box": ops.convert_to_tensor(outputs.box)}
+    if outputs.logits is not None:
+        pred["logits"] = ops.convert_to_tensor(outputs.logits)
+    target = {"box": ops.convert_to_tensor(true_boxes), "label": ops.convert_to_tensor(true_labels)}
+    return float(ops.convert_to_numpy(model.objective(pred, target)))
+
+
+class EpochEnd(keras.callbacks.Callback):
+    """See the module docstring. `plateau` is None unless the schedule is plateau."""
+
+    def __init__(self, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
+                 plateau: Plateau | None) -> None:
+        super().__init__()
+        self.train_pipeline, self.val, self.monitor = train, val, monitor
+        self.run_dir, self.plateau = Path(run_dir), plateau
+        self.started = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        seconds = time.perf_counter() - self.started
+        model, optimizer = self.model, self.model.optimizer
+        outputs = predict_outputs(model, self.val.images())
+        row = {"loss": float((logs or {})["loss"]), "val_loss": val_loss(model, outputs, self.val),
+               "lr": current_lr(optimizer),
+               "images_per_second": self.train_pipeline.items_per_epoch / max(seconds, 1e-9)}
+        if logs is not None:
+            logs.update(row)
+        if self.plateau is not None:
+            self.plateau.step(optimizer, row["val_loss"])
+        if not np.isfinite(row["loss"]):
+            model.stop_training = True
+        if self.monitor.end_epoch(epoch, row, outputs):
+            model.stop_training = True
+        if self.monitor.best_epoch == epoch:
+            checkpoint.save_best(self.run_dir, model)
+        extra = {"plateau": self.plateau.state() if self.plateau else None}
+        checkpoint.save_state(self.run_dir, model, optimizer, epoch, extra)

@@ -1,0 +1,1 @@
+"""Heads: ``head(vector, pooled)`` -> {"box": (N, E) after the activation[, "logits": (N, K)]}."""

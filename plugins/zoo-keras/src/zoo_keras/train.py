@@ -1,0 +1,64 @@
+"""The fit loop: ``model.fit`` on the Pipeline's batches with the recipe's optimizer, schedule,
+seed and precision, the `EpochEnd` callback (val, Monitor, best weights, checkpoint) and
+Keras' progress bar; resume from ``run_dir/checkpoint`` continues exactly."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from zoo.assembly import Plan
+from zoo.data.pipeline import Pipeline
+from zoo.training import Monitor
+
+from zoo_keras import checkpoint
+from zoo_keras._keras import keras
+from zoo_keras.callbacks import EpochEnd
+from zoo_keras.feed import train_dataset
+from zoo_keras.optim import Plateau, l2_penalty, make_optimizer
+
+
+def seed_everything(seed: int) -> None:
+    """Python, numpy and Keras seeds, and deterministic TensorFlow ops (cheap on CPU)."""
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    try:
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # noqa: BLE001 - older TF: determinism stays best-effort
+        pass
+
+
+def compile_model(model: Any, plan: Plan, steps_per_epoch: int) -> Any:
+    """Compile `model` with the recipe's optimizer (no XLA: 4-7x slower on CPU); return it."""
+    spec = plan.recipe.train
+    optimizer = make_optimizer(spec, steps_per_epoch)
+    model.l2 = l2_penalty(spec)
+    model.compile(optimizer=optimizer, jit_compile=False)
+    optimizer.build(model.trainable_variables)
+    return optimizer
+
+
+def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
+        resume: bool, verbose: int | str = 1) -> Any:
+    """Train `model` (see `zoo.interfaces.Framework.fit`); return it with the best weights."""
+    spec = plan.recipe.train
+    run_dir = Path(run_dir)
+    seed_everything(spec.seed)
+    steps = len(train)
+    optimizer = compile_model(model, plan, steps)
+    plateau = Plateau(spec) if spec.schedule == "plateau" else None
+    initial_epoch = 0
+    if resume:
+        meta = checkpoint.load_state(run_dir, model, optimizer)
+        if meta is not None:
+            initial_epoch = int(meta["epoch"]) + 1
+            if plateau is not None and meta["extra"].get("plateau"):
+                plateau.restore(meta["extra"]["plateau"])
+    stopped_early = bool(monitor.patience) and monitor.epochs_done >= initial_epoch > 0 and \
+        initial_epoch - 1 - monitor.best_epoch >= monitor.patience
+    if initial_epoch < spec.epochs and not stopped_early:
+        callback = EpochEnd(train, val, monitor, run_dir, plateau)
+        model.fit(train_dataset(train, initial_epoch, spec.epochs), epochs=spec.epochs, initial_epoch=initial_epoch,
+                  steps_per_epoch=steps, callbacks=[callback], verbose=verbose, shuffle=False)
+    checkpoint.load_best(run_dir, model)
+    return model

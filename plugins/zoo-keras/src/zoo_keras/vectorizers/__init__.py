@@ -1,0 +1,1 @@
+"""Vectorizers: feature map (N, h, w, C) -> (N, D)."""
