@@ -35,7 +35,7 @@ def test_hflip_is_exact() -> None:
 
 def test_pipeline_augments_deterministically() -> None:
     data = blobs(30, 64, 0.0, 0.0, 0)
-    make = lambda: Pipeline(data, np.arange(30), (48, 48), 8, shuffle=True, seed=1,  # noqa: E731
+    make = lambda: Pipeline(data, np.arange(30), (48, 48), 8, shuffle=True, seed=1,
                             augment=AugmentSpec(hflip=True, crop=0.3), workers=2)
     a, b = list(make().batches(2)), list(make().batches(2))
     assert all(np.array_equal(x.images, y.images) and np.array_equal(x.boxes, y.boxes) for x, y in zip(a, b))

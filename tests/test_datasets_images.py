@@ -20,7 +20,7 @@ def save(tmp_path: Path, name: str, image: Image.Image, **kw: object) -> Path:
 @pytest.mark.parametrize("mode", ["L", "LA", "RGBA", "P", "1", "CMYK", "I;16"])
 def test_modes_become_rgb_uint8(tmp_path: Path, mode: str) -> None:
     base = Image.fromarray(np.tile(np.arange(0, 240, 8, dtype=np.uint8), (20, 1)))  # 20 x 30 ramp
-    image = base.convert(mode) if mode != "I;16" else Image.fromarray((np.asarray(base, np.uint16) * 257))
+    image = base.convert(mode) if mode != "I;16" else Image.fromarray(np.asarray(base, np.uint16) * 257)
     name = "x.jpg" if mode == "CMYK" else "x.tiff" if mode in ("CMYK", "1") else "x.png"
     out = load_image(save(tmp_path, name, image))
     assert out.dtype == np.uint8 and out.shape == (20, 30, 3)

@@ -33,7 +33,7 @@ def test_shapes_classes_and_exact_boxes() -> None:
         x1, y1, x2, y2 = (boxes[i] * 64).round().astype(int)
         assert image.shape == (64, 64, 3) and image.dtype == np.uint8
         region = image[y1:y2, x1:x2]
-        colours, counts = np.unique(region.reshape(-1, 3), axis=0, return_counts=True)
+        _, counts = np.unique(region.reshape(-1, 3), axis=0, return_counts=True)
         assert counts.max() >= 0.25 * region.shape[0] * region.shape[1]  # the shape's flat colour
     splits = data.splits()
     assert sorted(np.concatenate(list(splits.values())).tolist()) == list(range(60))

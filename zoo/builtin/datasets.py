@@ -36,11 +36,8 @@ def _reader(**params: Param) -> dict[str, Param]:
     return {**params, **_READER}
 
 
-def _classes_unless_none(key: str, none: str) -> Any:
-    def meta(params: Mapping[str, Any]) -> Mapping[str, Any]:
-        return {"classes": params[key] != none}
-
-    return meta
+def _csv_classes(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"classes": params["layout"] in ("raccoon", "lars76") or "class" in params["columns"]}
 
 
 @hookimpl
@@ -65,7 +62,7 @@ def register_datasets(register: Any) -> None:
                                  test_list=Param("", str, help="optional file of test image ids"),
                                  test=_TEST_SHARE)), "zoo.datasets.voc:voc")
     register(declare_dataset("csv", description="CSV of boxes (raccoon, lars76, selfie or custom layout)",
-                             classes=lambda p: {"classes": p["layout"] != "selfie" or "class" in p["columns"]},
+                             classes=_csv_classes,
                              params=_reader(
                                  root=Param(".", str, help="image folder the file names are relative to"),
                                  train=Param("train.csv", str, help="CSV of the train split (or of everything)"),

@@ -34,7 +34,7 @@ def stratified_split(indices: np.ndarray, labels: np.ndarray | None, fractions: 
         members = np.random.default_rng([seed, 31, int(cls) + 1]).permutation(members)
         start = 0
         for name, share in fractions.items():
-            count = int(round(len(members) * share))
+            count = round(len(members) * share)
             parts[name].append(members[start:start + count])
             start += count
         parts[rest].append(members[start:])

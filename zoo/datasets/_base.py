@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from zoo.data.splits import stratified_split
+from zoo.datasets.images import image_size, load_image
 from zoo.errors import DataError
 from zoo.interfaces.dataset import SPLITS, DataReport, Dataset, Sample
-from zoo.datasets.images import image_size, load_image
 
 POLICIES = ("largest", "first", "skip", "error")
 

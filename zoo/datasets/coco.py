@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from zoo.datasets._base import Annotation, AnnotatedDataset, Collector, existing_dir, existing_file, to_xyxy
+from zoo.datasets._base import AnnotatedDataset, Annotation, Collector, existing_dir, existing_file, to_xyxy
 from zoo.errors import DataError
 
 

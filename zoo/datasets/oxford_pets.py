@@ -73,6 +73,6 @@ def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, se
         collector.add(ann)
     names = {"breed": breeds, "species": ["cat", "dog"], "binary_first": ["abyssinian", "other"]}[labels]
     notes = [f"{no_xml} images have no XML head box (the official test split has none): skipped",
-             "train / val / test are all carved from the annotated trainval images (seeded, stratified), "
-             "because the official test images have no boxes"]
+             ("train / val / test are all carved from the annotated trainval images (seeded, stratified), "
+              "because the official test images have no boxes")]
     return collector.dataset(class_names=names, val=val, test=test, seed=seed, cache=cache, notes=notes)

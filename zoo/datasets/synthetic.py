@@ -135,7 +135,8 @@ class Shapes(Synthetic):
         colour[rng.integers(0, 3)] = 255
         x1, y1, w, h = self._geom[index]
         yy, xx = np.mgrid[y1:y1 + h, x1:x1 + w]
-        mask = shape_mask(int(self._labels[index]), (xx + 0.5 - x1 - w / 2) / (w / 2), (yy + 0.5 - y1 - h / 2) / (h / 2))
+        u, v = (xx + 0.5 - x1 - w / 2) / (w / 2), (yy + 0.5 - y1 - h / 2) / (h / 2)
+        mask = shape_mask(int(self._labels[index]), u, v)
         image[y1:y1 + h, x1:x1 + w][mask] = colour
         return image
 

@@ -6,10 +6,11 @@ Malformed XML raises a one-line DataError naming the file and line.
 """
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from zoo.datasets._base import Annotation, AnnotatedDataset, Collector, existing_dir, existing_file, user_path
+from zoo.datasets._base import AnnotatedDataset, Annotation, Collector, existing_dir, existing_file, user_path
 from zoo.errors import DataError
 
 
@@ -35,7 +36,7 @@ def parse_voc(xml: Path, key: str | None = None) -> Annotation:
     size = None
     if size_node is not None:
         w, h = _number(size_node, "width", xml), _number(size_node, "height", xml)
-        size = (int(w), int(h)) if w == w and h == h else None
+        size = (int(w), int(h)) if not (math.isnan(w) or math.isnan(h)) else None
     ann = Annotation(key or xml.stem, name, size=size)
     for obj in root.iter("object"):
         bnd = obj.find("bndbox")

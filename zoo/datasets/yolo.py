@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zoo.datasets._base import Annotation, AnnotatedDataset, Collector, existing_dir, to_xyxy
+from zoo.datasets._base import AnnotatedDataset, Annotation, Collector, existing_dir, to_xyxy
 from zoo.errors import DataError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
