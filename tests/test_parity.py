@@ -109,8 +109,9 @@ VECTORIZERS = [("flatten", {}), ("gap", {}), ("gmp", {}), ("conv", {"filters": 4
 def test_vectorizer_weights_carry_across(name: str, params: dict, reg) -> None:  # type: ignore[no-untyped-def]
     t = reg.build("vectorizer", name, "torch", params, in_channels=8, in_size=(5, 5))
     k = reg.build("vectorizer", name, "keras", params, in_channels=8, in_size=(5, 5))
-    _carry(t, k)
     x = RNG.normal(0, 1, (2, 8, 5, 5)).astype(np.float32)
+    k(_to_nhwc(x))  # Keras creates weights on the first call
+    _carry(t, k)
     t_out = _run_torch(t, x).numpy()
     k_out = keras.ops.convert_to_numpy(k(_to_nhwc(x)))
     np.testing.assert_allclose(t_out, k_out, atol=1e-4, rtol=1e-4)
@@ -127,9 +128,10 @@ def test_head_weights_carry_across(name: str, params: dict, reg) -> None:  # typ
     ctx = {"in_features": 12, "in_channels": 6, "num_classes": K if name == "box_class" else 0}
     t = reg.build("head", name, "torch", params, **ctx)
     k = reg.build("head", name, "keras", params, **ctx)
-    _carry(t, k)
     vec = RNG.normal(0, 1, (2, 12)).astype(np.float32)
     pooled = RNG.normal(0, 1, (2, 6)).astype(np.float32)
+    k(vec, pooled)  # Keras creates weights on the first call
+    _carry(t, k)
     t.eval()
     with torch.no_grad():
         t_out = t(torch.from_numpy(vec), torch.from_numpy(pooled))

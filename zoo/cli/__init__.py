@@ -10,6 +10,7 @@ from zoo.cli._common import run_cli
 from zoo.cli.build import build
 from zoo.cli.compare import compare, profile
 from zoo.cli.components import list_cmd, show
+from zoo.cli.data import data
 from zoo.cli.plugins import plugins
 from zoo.cli.runs import evaluate, predict, train
 from zoo.cli.validate import validate
@@ -21,7 +22,7 @@ def cli() -> None:
     """zoo: build, train and compare single-object localizers from named recipes."""
 
 
-for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict, compare, profile):
+for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict, compare, profile, data):
     cli.add_command(command)
 
 
