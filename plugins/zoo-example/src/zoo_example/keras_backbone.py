@@ -1,0 +1,31 @@
+"""EfficientNet-B0 on Keras: keras.applications.EfficientNetB0(include_top=False), whose ImageNet
+weights expect [0, 255] inputs (it rescales and normalizes inside). zoo applies the declared
+"unit" preprocessing (x / 255) before the backbone, so this trunk first multiplies by 255:
+the net effect is the identity, exactly what EfficientNet's weights were trained with."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from zoo.errors import WeightsError
+
+
+def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> Any:
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+
+    shape = (int(input_size[0]), int(input_size[1]), 3)
+    try:
+        trunk = keras.applications.EfficientNetB0(include_top=False, input_shape=shape,
+                                                  weights="imagenet" if weights == "imagenet" else None)
+    except Exception as exc:  # noqa: BLE001 - download / cache errors all mean "not available"
+        raise WeightsError("efficientnet_b0: Keras imagenet weights are not available offline "
+                           f"({type(exc).__name__}); put efficientnetb0_notop.h5 in ~/.keras/models "
+                           "or pass backbone.weights=/path/file.weights.h5") from exc
+    if weights not in ("none", "imagenet"):
+        if not os.path.isfile(os.path.expanduser(weights)):
+            raise WeightsError(f"efficientnet_b0: weights file {weights!r} does not exist")
+        trunk.load_weights(os.path.expanduser(weights))
+    inputs = keras.Input(shape)
+    outputs = trunk(keras.layers.Rescaling(255.0, name="undo_unit")(inputs))
+    return keras.Model(inputs, outputs, name="backbone")

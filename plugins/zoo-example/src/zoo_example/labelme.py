@@ -1,0 +1,179 @@
+"""LabelMe reader: a folder of LabelMe JSON files, one per image, framework-neutral.
+
+Each JSON names its image (``imagePath``, relative to the JSON file; LabelMe's Windows
+backslashes are accepted) and holds ``shapes``; the shapes of type ``rectangle`` (two corner
+points, in pixels of the displayed image) are the candidate boxes, and the largest one is the
+image's box (its ``label`` the class). When the image file is missing but the JSON embeds it
+(``imageData``, base64), the embedded image is used.
+
+Nothing is dropped silently: every JSON left out is in `report().skipped` with its reason
+(unreadable JSON, no rectangle, no image, degenerate rectangle), and `report().notes` counts
+images with several rectangles, other shape types ignored and boxes clipped to the image.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from zoo.data.splits import stratified_split
+from zoo.datasets.images import image_size, load_image, to_rgb
+from zoo.errors import DataError
+from zoo.interfaces import DataReport, Dataset, Sample
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str
+    path: Path | None      # the image file, or None when only the embedded data exists
+    data: bytes | None     # embedded image (imageData), used when the file is missing
+
+
+class LabelMe(Dataset):
+    """The kept images of a LabelMe folder with one box each (see the module docstring)."""
+
+    def __init__(self, root: str, classes: bool = True, val: float = 0.1, test: float = 0.2, seed: int = 0) -> None:
+        if not root:
+            raise DataError("labelme: set the dataset parameter 'root' to a folder of LabelMe .json files")
+        self.root = Path(root).expanduser().resolve()
+        if not self.root.is_dir():
+            raise DataError(f"labelme: {self.root} is not a directory; set the dataset parameter 'root' to it")
+        self._val, self._test, self._seed = val, test, seed
+        self._report = DataReport()
+        self._counts: Counter[str] = Counter()
+        self.items: list[Item] = []
+        boxes: list[np.ndarray] = []
+        names: list[str] = []
+        for path in sorted(self.root.rglob("*.json")):
+            found = self._read(path)
+            if found is not None:
+                item, box, label = found
+                self.items.append(item)
+                boxes.append(box)
+                names.append(label)
+        if not self.items:
+            first = self._report.skipped[0][1] if self._report.skipped else "no .json file found"
+            raise DataError(f"labelme: no usable image under {self.root} ({len(self._report.skipped)} skipped; "
+                            f"first: {first})")
+        self._boxes = np.stack(boxes).astype(np.float32)
+        self.class_names = tuple(sorted(set(names))) if classes else ()
+        lookup = {n: i for i, n in enumerate(self.class_names)}
+        self._labels = np.array([lookup.get(n, -1) for n in names], np.int64)
+        self._report.notes.extend(self._notes())
+
+    # -- parsing --------------------------------------------------------------------------------
+    def _read(self, path: Path) -> tuple[Item, np.ndarray, str] | None:
+        key = str(path.relative_to(self.root))
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            shapes = doc.get("shapes") or []
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
+            return self._skip(key, f"not a LabelMe JSON file ({type(exc).__name__})")
+        rects = []
+        for shape in shapes:
+            if not isinstance(shape, dict) or shape.get("shape_type", "polygon") != "rectangle":
+                self._counts["other_shapes"] += 1
+                continue
+            try:
+                (ax, ay), (bx, by) = shape["points"][:2]
+                rects.append(((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)), str(shape.get("label", ""))))
+            except (KeyError, TypeError, ValueError):
+                self._counts["bad_points"] += 1
+        if not rects:
+            return self._skip(key, "no rectangle shape")
+        item = self._image(path, key, doc)
+        if item is None:
+            return None
+        size = self._size(item, doc)
+        if size is None:
+            return self._skip(key, "image cannot be read")
+        w, h = size
+        valid = [(np.clip(np.array(r, np.float64) / [w, h, w, h], 0, 1), label, r) for r, label in rects]
+        valid = [(b, label, r) for b, label, r in valid if b[2] > b[0] and b[3] > b[1]]
+        if not valid:
+            return self._skip(key, "no rectangle with a positive area inside the image")
+        if len(rects) > 1:
+            self._counts["multi"] += 1
+        box, label, raw = max(valid, key=lambda v: (v[0][2] - v[0][0]) * (v[0][3] - v[0][1]))
+        if not np.allclose(box, np.array(raw) / [w, h, w, h]):
+            self._counts["clipped"] += 1
+        return item, box, label
+
+    def _image(self, path: Path, key: str, doc: Mapping[str, object]) -> Item | None:
+        name = str(doc.get("imagePath") or "").replace("\\", "/")
+        file = (path.parent / name).resolve() if name else None
+        if file is not None and file.is_file():
+            return Item(key, file, None)
+        data = doc.get("imageData")
+        if isinstance(data, str) and data:
+            try:
+                return Item(key, None, base64.b64decode(data))
+            except ValueError:
+                return self._skip(key, "imageData is not base64")
+        return self._skip(key, f"image file {name or '(no imagePath)'} is missing and the JSON embeds no imageData")
+
+    def _size(self, item: Item, doc: Mapping[str, object]) -> tuple[int, int] | None:
+        w, h = doc.get("imageWidth"), doc.get("imageHeight")
+        if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
+            return w, h
+        try:
+            if item.path is not None:
+                return image_size(item.path)
+            with Image.open(io.BytesIO(item.data or b"")) as im:
+                return im.size
+        except (DataError, OSError):
+            return None
+
+    def _skip(self, key: str, reason: str) -> None:
+        self._report.skipped.append((key, reason))
+        return None
+
+    def _notes(self) -> list[str]:
+        c, out = self._counts, []
+        if c["multi"]:
+            out.append(f"{c['multi']} images hold several rectangles: kept the largest")
+        if c["other_shapes"]:
+            out.append(f"{c['other_shapes']} shapes that are not rectangles ignored (polygons, points, ...)")
+        if c["bad_points"]:
+            out.append(f"{c['bad_points']} rectangles without two corner points ignored")
+        if c["clipped"]:
+            out.append(f"{c['clipped']} boxes extended outside their image: clipped to it")
+        return out
+
+    # -- Dataset --------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def targets(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._boxes, self._labels
+
+    def splits(self) -> Mapping[str, np.ndarray]:
+        labels = self._labels if self.class_names else None
+        return stratified_split(np.arange(len(self)), labels, {"val": self._val, "test": self._test}, self._seed)
+
+    def report(self) -> DataReport:
+        return self._report
+
+    def load(self, index: int, size: tuple[int, int] | None = None) -> Sample:
+        item = self.items[index]
+        if item.path is not None:
+            image = load_image(item.path, size)
+        else:
+            with Image.open(io.BytesIO(item.data or b"")) as im:
+                pil = to_rgb(im)
+                if size is not None:
+                    pil = pil.resize((size[1], size[0]), Image.BILINEAR)
+                image = np.asarray(pil, np.uint8)
+        return Sample(image, self._boxes[index], int(self._labels[index]), item.key)
+
+
+def labelme(root: str, classes: bool, val: float, test: float, seed: int) -> LabelMe:
+    """Factory of the ``labelme`` dataset."""
+    return LabelMe(root, classes, val, test, seed)

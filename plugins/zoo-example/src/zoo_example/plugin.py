@@ -1,0 +1,53 @@
+"""The registrations of zoo-example: declarations here, factories by "module:function" string,
+so loading the plugin imports no framework."""
+from __future__ import annotations
+
+from typing import Any
+
+from zoo import hookimpl
+from zoo.interfaces import Param, declare_backbone, declare_dataset, declare_loss
+
+EFFICIENTNET_B0 = declare_backbone(
+    "efficientnet_b0",
+    description="EfficientNet-B0 trunk up to the 1280-channel head conv (timm / keras.applications)",
+    # torch: timm's ImageNet weights expect ImageNet mean/std. Keras: EfficientNetB0 normalizes
+    # internally and expects [0, 255]; zoo has no identity mode, so the Keras factory declares
+    # "unit" (x / 255) and scales back by 255 inside the trunk (see keras_backbone.py).
+    meta={"out_channels": 1280, "preprocessing": "torch", "stride": 32},
+)
+
+DIOU = declare_loss(
+    "diou", target="box", space="decoded",
+    description="1 - distance IoU of the decoded boxes (Zheng et al. 2020; torchvision's eps 1e-7)",
+)
+
+LABELME = declare_dataset(
+    "labelme",
+    description="LabelMe JSON folder: one JSON per image, the largest rectangle is its box",
+    params={
+        "root": Param("", str, help="folder of the LabelMe .json files (searched recursively)"),
+        "classes": Param(True, bool, help="use the rectangle labels as classes"),
+        "val": Param(0.1, float, help="share of items in the val split"),
+        "test": Param(0.2, float, help="share of items in the test split"),
+        "seed": Param(0, int, help="seed of the split"),
+    },
+    classes=lambda p: {"classes": bool(p["classes"])},
+)
+
+
+@hookimpl
+def register_backbones(register: Any) -> None:
+    register(EFFICIENTNET_B0, "zoo_example.torch_backbone:efficientnet_b0", framework="torch")
+    register(EFFICIENTNET_B0, "zoo_example.keras_backbone:efficientnet_b0", framework="keras",
+             meta={"preprocessing": "unit"})
+
+
+@hookimpl
+def register_losses(register: Any) -> None:
+    register(DIOU, "zoo_example.torch_loss:diou", framework="torch")
+    register(DIOU, "zoo_example.keras_loss:diou", framework="keras")
+
+
+@hookimpl
+def register_datasets(register: Any) -> None:
+    register(LABELME, "zoo_example.labelme:labelme")

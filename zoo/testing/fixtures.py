@@ -1,0 +1,66 @@
+"""pytest fixtures for plugin authors. In your top-level ``conftest.py``::
+
+    pytest_plugins = ["zoo.testing.fixtures"]
+
+(or, in a conftest that is not top-level, ``from zoo.testing.fixtures import *``).
+
+Fixtures:
+    zoo_registry     an isolated registry with only zoo's built-ins: no installed plugin leaks in
+    register_plugin  ``register_plugin(plugin, installed=False) -> Registry``: a registry with the
+                     built-ins, the plugins registered so far in this test and `plugin`; undone
+                     after the test. ``installed=("torch",)`` adds those installed plugins.
+    tiny_data        `zoo.testing.tiny_dataset()` (16 images of 32 px)
+
+Helpers: `require_framework(name)` skips the test when the framework is not installed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from zoo.registry import Registry
+from zoo.testing.conformance import FrameworkUnavailable, framework_engine
+from zoo.testing.data import TinyDataset, tiny_dataset
+from zoo.testing.isolation import Installed, isolated
+
+__all__ = ["register_plugin", "require_framework", "tiny_data", "zoo_registry"]
+
+
+@pytest.fixture
+def zoo_registry() -> Iterator[Registry]:
+    """Only zoo's built-in plugins, whatever is installed."""
+    with isolated() as reg:
+        yield reg
+
+
+@pytest.fixture
+def register_plugin() -> Iterator[Callable[..., Registry]]:
+    """``register_plugin(plugin, installed=False) -> Registry``, undone after the test."""
+    stack = ExitStack()
+    registered: list[Any] = []
+    extra: dict[str, Installed] = {"installed": False}
+
+    def register(plugin: Any, *, installed: Installed = False) -> Registry:
+        registered.append(plugin)
+        if installed:
+            extra["installed"] = installed
+        return stack.enter_context(isolated(*registered, installed=extra["installed"]))
+
+    with stack:
+        yield register
+
+
+@pytest.fixture
+def tiny_data() -> TinyDataset:
+    return tiny_dataset()
+
+
+def require_framework(name: str, registry: Registry | None = None) -> Any:
+    """The adapter of framework `name`, or skip the test when it is not installed."""
+    try:
+        return framework_engine(name, registry)
+    except FrameworkUnavailable as exc:
+        pytest.skip(str(exc))
