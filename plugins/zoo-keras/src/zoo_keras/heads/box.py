@@ -1,7 +1,7 @@
 """The box head and the box + class head.
 
 Box branch: per hidden width [Dropout] + Dense + ReLU, then [Dropout] + Dense(E) (unless
-``dense: false``) and the activation (computed in float32 under mixed precision). Class branch
+``dense: false``: then the last hidden layer, without ReLU, is the output) and the activation (computed in float32 under mixed precision). Class branch
 (box_class): per class_hidden width [Dropout] + Dense + ReLU, then [Dropout] + Dense(K), on the
 vector or, with ``class_input: pooled``, on the pooled backbone map. Weights (`zoo_keras.parity`):
 the box branch's dense kernels and biases in order, then the class branch's.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from zoo import boxes
-from zoo.errors import ZooError
+from zoo.errors import RecipeError
 
 from zoo_keras._keras import layers, ops
 
@@ -21,8 +21,8 @@ def _dense_stack(widths: list[int], out: int | None, dropout: float, prefix: str
     for i, width in enumerate([*widths, *([out] if out is not None else [])]):
         if dropout > 0:
             stack.append(layers.Dropout(dropout, name=f"{prefix}_dropout{i}"))
-        last = out is not None and i == len(widths)
-        stack.append(layers.Dense(int(width), activation=None if last else "relu", name=f"{prefix}_dense{i}"))
+        output = i == len(widths) - (0 if out is not None else 1)  # no ReLU on the output layer
+        stack.append(layers.Dense(int(width), activation=None if output else "relu", name=f"{prefix}_dense{i}"))
     return stack
 
 
@@ -51,7 +51,7 @@ class BoxHead(layers.Layer):
         super().__init__(name=name, **kwargs)
         width = int(hidden[-1]) if hidden else int(in_features)
         if not dense and width != box_size:
-            raise ZooError(f"head: dense: false needs a vector of {box_size} values (the encoding's size), got "
+            raise RecipeError(f"head: dense: false needs a vector of {box_size} values (the encoding's size), got "
                            f"{width}; set dense: true or make the vectorizer output {box_size} values")
         self.box_stack = _dense_stack([int(h) for h in hidden], box_size if dense else None, dropout, "box")
         self.activation = layers.Activation(activation, dtype="float32", name="box_activation")
@@ -79,6 +79,6 @@ def box_class(in_features: int, in_channels: int, num_classes: int, encoding: st
               dropout: float = 0.0, class_input: str = "vector", class_hidden: list[int] | None = None) -> BoxHead:
     """Factory of the ``box_class`` head: needs a dataset with classes (K >= 1)."""
     if num_classes < 1:
-        raise ZooError("head 'box_class' needs a dataset with classes (got 0 classes); use head: box")
+        raise RecipeError("head 'box_class' needs a dataset with classes (got 0 classes); use head: box")
     return BoxHead(in_features, boxes.size(encoding), activation, list(hidden or []), dense, dropout,
                    num_classes, class_input, class_hidden)
