@@ -122,9 +122,16 @@ def component_recipe(kind: Kind, name: str, params: Mapping[str, Any] | None, fr
     params = dict(params or {})
     info = _info(reg, kind, name, framework)
     comp = {"name": name, **params}
+    base = {"backbone": dict(BASE_BACKBONE), "vectorizer": {"name": "gap"}, "head": {"name": "box"},
+            "loss": {"name": "mse"}}
+    if framework not in (None, NEUTRAL):  # a framework without the standard set: its own first names
+        for k, spec in base.items():
+            names = reg.names(k, framework)  # type: ignore[arg-type]
+            if spec["name"] not in names and names:
+                base[k] = {"name": names[0]}
     raw: dict[str, Any] = {
-        "backbone": dict(BASE_BACKBONE), "vectorizer": {"name": "gap"}, "head": {"name": "box"},
-        "loss": [{"name": "mse"}], "dataset": {"name": dataset, "n": BATCH, "size": 32, "classes": 0},
+        "backbone": base["backbone"], "vectorizer": base["vectorizer"], "head": base["head"],
+        "loss": [base["loss"]], "dataset": {"name": dataset, "n": 2 * BATCH, "size": 32, "classes": 0},
         "train": {"epochs": epochs, "batch_size": BATCH, "lr": float(lr), "optimizer": "adam", "seed": 0},
         "description": f"zoo.testing conformance recipe for {kind} {name!r}",
     }
@@ -143,7 +150,7 @@ def component_recipe(kind: Kind, name: str, params: Mapping[str, Any] | None, fr
         meta = info.metadata(info.resolve(params))
         if meta["target"] == "class":
             raw["head"], classes = {"name": "box_class"}, True
-            raw["loss"] = [{"name": "mse"}, comp]
+            raw["loss"] = [base["loss"], comp]
         else:
             raw["loss"] = [comp]
         for key, allowed in meta.get("head_requires", {}).items():
@@ -265,8 +272,9 @@ def check_dataset(ds: Any, report: Report, items: int = 4) -> bool:
 
 
 def check_training(recipe: Recipe, framework: str, reg: Registry, report: Report,
-                   dataset: Dataset | None = None) -> None:
-    """Build, summarize, fit a few epochs on one fixed batch, predict, save and load."""
+                   dataset: Dataset | None = None, fit: bool = True) -> None:
+    """Build, summarize and predict; with `fit`, also fit a few epochs on one fixed batch,
+    predict again, save and load."""
     from zoo.assembly import build_dataset, make_plan
     from zoo.data.pipeline import Pipeline
     from zoo.training import Monitor
@@ -289,6 +297,8 @@ def check_training(recipe: Recipe, framework: str, reg: Registry, report: Report
     if before is None:
         return
     _check_outputs(plan, before, len(idx), report)
+    if not fit:
+        return
     with tempfile.TemporaryDirectory(prefix="zoo-conformance-") as tmp:
         run_dir = Path(tmp)
         monitor = Monitor(plan, run_dir, batch.targets(), verbose=False)
@@ -327,9 +337,12 @@ def _step(report: Report, what: str, fn: Callable[[], Any]) -> Any:
     return out
 
 
-def _channels_axis(engine: Any, framework: str) -> int:
-    """Where a feature map keeps its channels: the adapter's ``channels_axis`` if it states one,
-    else 1 (NCHW) for torch and -1 (NHWC) otherwise."""
+def _channels_axis(summary: Any, engine: Any, framework: str) -> int:
+    """Where a feature map keeps its channels: the summary's ``extra["layout"]`` (NCHW / NHWC)
+    when stated, else the adapter's ``channels_axis``, else 1 for torch and -1 otherwise."""
+    layout = str(getattr(summary, "extra", {}).get("layout", "")).upper()
+    if layout in ("NCHW", "NHWC"):
+        return 1 if layout == "NCHW" else -1
     return int(getattr(engine, "channels_axis", 1 if framework == "torch" else -1))
 
 
@@ -340,7 +353,7 @@ def _check_backbone_shape(plan: Any, summary: Any, framework: str, engine: Any, 
     if not report.expect(bool(stages), "summary has the backbone", f"stages {[s.name for s in summary.stages]}"):
         return
     shape = tuple(stages[0].shape)
-    axis = _channels_axis(engine, framework)
+    axis = _channels_axis(summary, engine, framework)
     if not report.expect(len(shape) == 4, "backbone output rank", f"shape {shape}, want (1, C, h, w) or (1, h, w, C)"):
         return
     report.expect(shape[axis] == meta["out_channels"], "backbone out_channels",
@@ -372,7 +385,7 @@ def check_component(kind: Kind, name: str, framework: str | None, params: Mappin
 
     Uses the loaded plugins' registry (inside `register_plugin` / `use_plugins`, the isolated one)
     unless `registry` is given. A dataset may pass ``framework=None`` (data checks only).
-    ``train=False`` skips fitting; `epochs` and `lr` (Adam, one fixed batch) tune the fit check.
+    ``train=False`` skips fitting, saving and loading (build, summary and predict still run); `epochs` and `lr` (Adam, one fixed batch) tune the fit check.
     Raises `ConformanceError` listing every failed check, `FrameworkUnavailable` when the
     framework is not installed; returns the `Report` otherwise.
     """
@@ -396,7 +409,7 @@ def check_component(kind: Kind, name: str, framework: str | None, params: Mappin
             dataset = _step(report, "dataset build", lambda: build_dataset(recipe, reg))
             if dataset is None or not check_dataset(dataset, report):
                 report.raise_failures()
-        if valid and train and framework not in (None, NEUTRAL):
-            check_training(recipe, framework, reg, report, dataset)
+        if valid and framework not in (None, NEUTRAL):
+            check_training(recipe, framework, reg, report, dataset, fit=train)
     report.raise_failures()
     return report

@@ -1,7 +1,6 @@
 """EfficientNet-B0 on Keras: keras.applications.EfficientNetB0(include_top=False), whose ImageNet
-weights expect [0, 255] inputs (it rescales and normalizes inside). zoo applies the declared
-"unit" preprocessing (x / 255) before the backbone, so this trunk first multiplies by 255:
-the net effect is the identity, exactly what EfficientNet's weights were trained with."""
+weights expect [0, 255] inputs (it rescales and normalizes inside), hence the "raw"
+preprocessing declared at registration. Output (N, H/32, W/32, 1280)."""
 from __future__ import annotations
 
 import os
@@ -16,7 +15,7 @@ def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> An
 
     shape = (int(input_size[0]), int(input_size[1]), 3)
     try:
-        trunk = keras.applications.EfficientNetB0(include_top=False, input_shape=shape,
+        trunk = keras.applications.EfficientNetB0(include_top=False, input_shape=shape, name="backbone",
                                                   weights="imagenet" if weights == "imagenet" else None)
     except Exception as exc:  # noqa: BLE001 - download / cache errors all mean "not available"
         raise WeightsError("efficientnet_b0: Keras imagenet weights are not available offline "
@@ -26,6 +25,4 @@ def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> An
         if not os.path.isfile(os.path.expanduser(weights)):
             raise WeightsError(f"efficientnet_b0: weights file {weights!r} does not exist")
         trunk.load_weights(os.path.expanduser(weights))
-    inputs = keras.Input(shape)
-    outputs = trunk(keras.layers.Rescaling(255.0, name="undo_unit")(inputs))
-    return keras.Model(inputs, outputs, name="backbone")
+    return trunk

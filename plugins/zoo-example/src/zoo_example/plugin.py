@@ -10,9 +10,8 @@ from zoo.interfaces import Param, declare_backbone, declare_dataset, declare_los
 EFFICIENTNET_B0 = declare_backbone(
     "efficientnet_b0",
     description="EfficientNet-B0 trunk up to the 1280-channel head conv (timm / keras.applications)",
-    # torch: timm's ImageNet weights expect ImageNet mean/std. Keras: EfficientNetB0 normalizes
-    # internally and expects [0, 255]; zoo has no identity mode, so the Keras factory declares
-    # "unit" (x / 255) and scales back by 255 inside the trunk (see keras_backbone.py).
+    # torch: timm's ImageNet weights expect ImageNet mean/std ("torch"). Keras: EfficientNetB0
+    # rescales and normalizes inside and expects [0, 255], so its registration says "raw".
     meta={"out_channels": 1280, "preprocessing": "torch", "stride": 32},
 )
 
@@ -39,7 +38,7 @@ LABELME = declare_dataset(
 def register_backbones(register: Any) -> None:
     register(EFFICIENTNET_B0, "zoo_example.torch_backbone:efficientnet_b0", framework="torch")
     register(EFFICIENTNET_B0, "zoo_example.keras_backbone:efficientnet_b0", framework="keras",
-             meta={"preprocessing": "unit"})
+             meta={"preprocessing": "raw"})
 
 
 @hookimpl
