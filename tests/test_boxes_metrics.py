@@ -51,3 +51,8 @@ def test_localization_metrics_and_baseline() -> None:
     base = metrics.baseline_metrics(np.array([[0.25, 0.25, 0.75, 0.75]]), true)
     assert base["box"] == [0.25, 0.25, 0.75, 0.75]
     assert base["iou"] == pytest.approx(1 / 7)
+
+
+def test_decode_orders_swapped_corners() -> None:
+    np.testing.assert_allclose(boxes.decode(np.array([[0.6, 0.1, 0.2, 0.5]]), "xyxy"), [[0.2, 0.1, 0.6, 0.5]])
+    np.testing.assert_allclose(boxes.decode(np.array([[0.5, 0.5, -0.2, 0.1]]), "xywh"), [[0.3, 0.5, 0.5, 0.6]])

@@ -50,19 +50,23 @@ def encode(boxes: Any, encoding: str, xp: Any = np) -> Any:
 
 
 def decode(values: Any, encoding: str, xp: Any = np) -> Any:
-    """(..., size(encoding)) in `encoding` -> canonical xyxy (..., 4). Not clipped."""
+    """(..., size(encoding)) in `encoding` -> canonical xyxy (..., 4), not clipped.
+
+    Corners are ordered (x1 <= x2, y1 <= y2): a head may predict swapped corners or a negative
+    size, and losses on decoded boxes (GIoU) are only defined on ordered ones."""
     a, b, c = values[..., 0], values[..., 1], values[..., 2]
     enc = _check(encoding)
     if enc == "square":
-        return xp.stack([a, b, a + c, b + c], -1)
-    d = values[..., 3]
-    if enc == "xyxy":
-        parts = [a, b, c, d]
-    elif enc == "xywh":
-        parts = [a, b, a + c, b + d]
+        x1, y1, x2, y2 = a, b, a + c, b + c
     else:
-        parts = [a - c / 2, b - d / 2, a + c / 2, b + d / 2]
-    return xp.stack(parts, -1)
+        d = values[..., 3]
+        if enc == "xyxy":
+            x1, y1, x2, y2 = a, b, c, d
+        elif enc == "xywh":
+            x1, y1, x2, y2 = a, b, a + c, b + d
+        else:
+            x1, y1, x2, y2 = a - c / 2, b - d / 2, a + c / 2, b + d / 2
+    return xp.stack([xp.minimum(x1, x2), xp.minimum(y1, y2), xp.maximum(x1, x2), xp.maximum(y1, y2)], -1)
 
 
 def to_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
