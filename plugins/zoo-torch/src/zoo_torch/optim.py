@@ -1,7 +1,7 @@
 """Optimizer and learning-rate schedule from a recipe's `zoo.recipes.TrainSpec`.
 
-Schedules: none; plateau (on val_loss, per epoch: lr *= factor after `patience` epochs without
-improvement, floor min_lr); exponential (per step, continuous: lr * decay_rate ** (step /
+Schedules: none; plateau (Keras semantics, on val_loss, per epoch: lr *= factor after `patience`
+epochs without improvement, floor min_lr); exponential (per step, continuous: lr * decay_rate ** (step /
 decay_steps)); cosine (per step from lr to min_lr over epochs * steps_per_epoch).
 """
 from __future__ import annotations
@@ -28,6 +28,36 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], spec: TrainSpec) -> tor
     raise ValueError(f"unknown optimizer {spec.optimizer!r}; valid: adam, adamw, sgd")
 
 
+class Plateau:
+    """Keras' ReduceLROnPlateau (mode min, min_delta 1e-4 absolute, cooldown 0): after `patience`
+    epochs without improvement, lr = max(lr * factor, min_lr). (torch's waits one epoch longer.)"""
+
+    MIN_DELTA = 1e-4
+
+    def __init__(self, optimizer: torch.optim.Optimizer, factor: float, patience: int, min_lr: float) -> None:
+        self.optimizer, self.factor, self.patience, self.min_lr = optimizer, factor, patience, min_lr
+        self.best, self.wait = math.inf, 0
+
+    def step(self, value: float) -> None:
+        if value < self.best - self.MIN_DELTA:
+            self.best, self.wait = value, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            for group in self.optimizer.param_groups:
+                if group["lr"] > self.min_lr:
+                    group["lr"] = max(group["lr"] * self.factor, self.min_lr)
+            self.wait = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "wait": self.wait, "lr": [g["lr"] for g in self.optimizer.param_groups]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.wait = state["best"], state["wait"]
+        for group, lr in zip(self.optimizer.param_groups, state["lr"]):
+            group["lr"] = lr
+
+
 class Schedule:
     """The recipe's schedule; call `step_batch` after every optimizer step and `step_epoch`
     with the epoch's val_loss."""
@@ -37,8 +67,7 @@ class Schedule:
         self.optimizer = optimizer
         self.scheduler: Any = None
         if self.kind == "plateau":
-            self.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                optimizer, mode="min", factor=spec.factor, patience=spec.patience, min_lr=spec.min_lr)
+            self.scheduler = Plateau(optimizer, spec.factor, spec.patience, spec.min_lr)
         elif self.kind == "exponential":
             rate, steps = spec.decay_rate, spec.decay_steps
             self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: rate ** (s / steps))

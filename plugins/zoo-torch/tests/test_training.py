@@ -1,0 +1,116 @@
+"""fit on built-in data: train + evaluate + predict, exact resume after a kill, schedules,
+early stopping, bf16 and every optimizer."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from zoo import runs, training
+from zoo.recipes import TrainSpec, get
+from zoo.registry import Registry
+from zoo_torch.optim import Schedule
+
+from conftest import tiny_overrides
+
+
+def _train(reg: Registry, out: Path, **extra) -> Path:
+    return training.train(get("default", overrides=tiny_overrides(**extra)), "torch", reg, out=out, workers=0)
+
+
+def _strip(history: list[dict]) -> list[dict]:
+    return [{k: v for k, v in row.items() if k != "images_per_second"} for row in history]
+
+
+@pytest.mark.slow
+def test_train_evaluate_predict(reg: Registry, tmp_path: Path) -> None:
+    run = _train(reg, tmp_path / "run", **{"train.epochs": 3})
+    history = runs.read_json(run / "history.json")
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert {"loss", "val_loss", "lr", "images_per_second", "val_iou"} <= set(history[0])
+    assert history[-1]["loss"] < history[0]["loss"]
+    for name in ("model.safetensors", "metrics.json", "checkpoint/state.pt", "checkpoint/best.safetensors"):
+        assert (run / name).exists(), name
+    metrics = runs.read_json(run / "metrics.json")
+    again = training.evaluate(run, reg, workers=0)
+    assert again["iou"] == pytest.approx(metrics["iou"], abs=1e-6)
+    image = tmp_path / "blob.png"
+    Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(image)
+    from zoo.predicting import predict_files
+
+    result = predict_files(str(run), [str(image)], reg, str(tmp_path / "pred"))
+    assert len(result) == 1 and len(result[0]["box"]) == 4 and Path(result[0]["png"]).exists()
+
+
+@pytest.mark.slow
+def test_resume_after_kill_equals_uninterrupted(reg: Registry, tmp_path: Path, monkeypatch) -> None:
+    extra = {"train.epochs": 3, "train.seed": 5, "dataset.n": 64, "augment.hflip": "true"}
+    full = _train(reg, tmp_path / "full", **extra)
+    original = training.Monitor.end_epoch
+
+    def killed(self, epoch, logs, outputs):  # dies after history is written, before the checkpoint
+        stop = original(self, epoch, logs, outputs)
+        if epoch == 1:
+            raise KeyboardInterrupt("killed")
+        return stop
+
+    monkeypatch.setattr(training.Monitor, "end_epoch", killed)
+    with pytest.raises(KeyboardInterrupt):
+        _train(reg, tmp_path / "cut", **extra)
+    assert torch.load(tmp_path / "cut/checkpoint/state.pt", weights_only=True)["epoch"] == 1
+    monkeypatch.setattr(training.Monitor, "end_epoch", original)
+    resumed = training.train(get("default"), "torch", reg, resume=tmp_path / "cut", workers=0)
+    assert _strip(runs.read_json(resumed / "history.json")) == _strip(runs.read_json(full / "history.json"))
+    a, b = runs.read_json(full / "metrics.json"), runs.read_json(resumed / "metrics.json")
+    assert a["iou"] == b["iou"] and a["best_epoch"] == b["best_epoch"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("optimizer,schedule,precision", [("sgd", "plateau", "bf16"), ("adamw", "exponential", "fp32")])
+def test_optimizers_schedules_precision(reg: Registry, tmp_path: Path, optimizer: str, schedule: str,
+                                        precision: str) -> None:
+    run = _train(reg, tmp_path / "run", **{"train.optimizer": optimizer, "train.schedule": schedule,
+                                           "train.precision": precision, "train.weight_decay": 0.01,
+                                           "train.decay_steps": 2, "train.patience": 0})
+    history = runs.read_json(run / "history.json")
+    assert all(np.isfinite(h["loss"]) and np.isfinite(h["val_loss"]) for h in history)
+    if schedule == "exponential":  # lr of the last step s: 0.003 * 0.9 ** (s / 2), s = 2 * steps/epoch - 1
+        steps = 2 * math.log(history[-1]["lr"] / 0.003) / math.log(0.9)
+        first = 2 * math.log(history[0]["lr"] / 0.003) / math.log(0.9)
+        assert steps == pytest.approx(2 * first + 1) and steps == pytest.approx(round(steps)) and steps > 3
+
+
+@pytest.mark.slow
+def test_early_stopping_restores_best(reg: Registry, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(training.Monitor, "end_epoch", lambda self, e, logs, out: (self.history.append(
+        {"epoch": e + 1, **logs}), True)[1])
+    run = _train(reg, tmp_path / "run", **{"train.epochs": 5})
+    assert torch.load(run / "checkpoint/state.pt", weights_only=True)["stopped"] is True
+    assert runs.read_json(run / "run.json")["epochs"] == 1
+
+
+def test_schedules() -> None:
+    def lrs(spec: TrainSpec, steps: int, val: list[float] | None = None) -> list[float]:
+        opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=spec.lr)
+        s, out = Schedule(opt, spec, steps_per_epoch=steps), []
+        for epoch in range(spec.epochs):
+            for _ in range(steps):
+                out.append(s.lr)
+                opt.step()
+                s.step_batch()
+            s.step_epoch(val[epoch] if val else 1.0)
+        return out
+
+    cos = lrs(TrainSpec(epochs=2, lr=1.0, schedule="cosine", min_lr=0.1), 2)
+    assert cos == pytest.approx([1.0, 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi / 4)), 0.55,
+                                 0.1 + 0.9 * 0.5 * (1 + math.cos(3 * math.pi / 4))])
+    exp = lrs(TrainSpec(epochs=1, lr=1.0, schedule="exponential", decay_steps=2, decay_rate=0.5), 3)
+    assert exp == pytest.approx([1.0, 0.5**0.5, 0.5])
+    plateau = lrs(TrainSpec(epochs=4, lr=1.0, schedule="plateau", factor=0.5, patience=1, min_lr=0.3), 1,
+                  [1.0, 1.0, 1.0, 1.0])
+    assert plateau == pytest.approx([1.0, 1.0, 0.5, 0.3])  # Keras: reduce after `patience` bad epochs
+    assert lrs(TrainSpec(epochs=1, lr=0.1), 2) == [0.1, 0.1]
