@@ -17,9 +17,10 @@ BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
 def keras_cache_dir() -> Path:
     """Where keras.applications looks for downloaded files: ``<Keras home>/models`` (Keras home
     is ``$KERAS_HOME`` when Keras was imported, else ``~/.keras``)."""
-    from zoo_keras._keras import keras
+    from zoo_keras._keras import keras  # noqa: F401 - the backend first
+    from keras.src.backend import config
 
-    home = keras.config.keras_home()
+    home = config.keras_home()
     return Path(home).expanduser() / "models"
 
 

@@ -21,19 +21,16 @@ class SimpleCNN(keras.Model):
     def __init__(self, filters: list[int], kernel: int = 3, padding: str = "valid", batch_norm: bool = False,
                  name: str = "backbone", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
-        self.blocks: list[list[layers.Layer]] = []
+        self.stack: list[layers.Layer] = []  # flat: Keras' weight files do not nest lists
         for i, f in enumerate(filters):
-            block: list[layers.Layer] = [layers.Conv2D(int(f), kernel, padding=padding, use_bias=not batch_norm,
-                                                       name=f"conv{i}")]
+            self.stack.append(layers.Conv2D(int(f), kernel, padding=padding, use_bias=not batch_norm, name=f"conv{i}"))
             if batch_norm:
-                block.append(layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=f"bn{i}"))
-            block += [layers.ReLU(name=f"relu{i}"), layers.MaxPooling2D(2, name=f"pool{i}")]
-            self.blocks.append(block)
+                self.stack.append(layers.BatchNormalization(epsilon=BN_EPSILON, momentum=BN_MOMENTUM, name=f"bn{i}"))
+            self.stack += [layers.ReLU(name=f"relu{i}"), layers.MaxPooling2D(2, name=f"pool{i}")]
 
     def call(self, x: Any, training: bool | None = None) -> Any:
-        for block in self.blocks:
-            for layer in block:
-                x = layer(x, training=training) if isinstance(layer, layers.BatchNormalization) else layer(x)
+        for layer in self.stack:
+            x = layer(x, training=training) if isinstance(layer, layers.BatchNormalization) else layer(x)
         return x
 
 
