@@ -120,11 +120,22 @@ def test_labelme_trains(tmp_path: Path, reg: Any, framework: str) -> None:
 
 # -- framework components -----------------------------------------------------------------------------
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_efficientnet_b0_conformance(reg: Any, framework: str) -> None:
+def test_efficientnet_b0_shapes(reg: Any, framework: str) -> None:
+    """Declaration, summary shapes and outputs, without training (seconds)."""
     require_framework(framework)
-    # 32 px: a 1 x 1 feature map (stride 32) keeps the check to seconds; 3 epochs on one batch
+    report = check_component("backbone", "efficientnet_b0", framework, input_size=64, train=False)
+    assert {"backbone out_channels", "backbone stride", "box output size"} <= {row[0] for row in report.rows}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_efficientnet_b0_trains(reg: Any, framework: str) -> None:
+    """The full check: fit lowers the loss, changes the weights, save/load round trip. 32 px
+    (a 1 x 1 feature map) and 3 epochs on one batch; on Keras tracing the 240-layer train step
+    dominates (about 20-40 s on 2 CPU cores)."""
+    require_framework(framework)
     report = check_component("backbone", "efficientnet_b0", framework, input_size=32, epochs=3)
-    assert ("backbone out_channels" in {row[0] for row in report.rows})
+    assert "fit lowers the loss" in {row[0] for row in report.rows}
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
