@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from conftest import images
 from zoo import boxes
 from zoo.errors import RecipeError
 from zoo.registry import Registry
-
-from conftest import images
 
 BACKBONES = [
     ("simple_cnn", {}),

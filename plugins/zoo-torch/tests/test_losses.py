@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import boxes_xyxy, plan_for, tiny_overrides
 from zoo import boxes
 from zoo.registry import Registry
-
-from conftest import boxes_xyxy, plan_for, tiny_overrides
 
 RNG = np.random.default_rng(3)
 P = RNG.uniform(0.01, 0.99, (6, 4)).astype(np.float32)

@@ -8,16 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from zoo_torch.losses.objective import Objective
+from zoo_torch.optim import make_optimizer
 
+from conftest import boxes_xyxy, images
 from zoo import boxes
 from zoo.assembly import build_dataset, make_plan
 from zoo.errors import ZooError
 from zoo.recipes import get, raw_recipes
 from zoo.registry import Registry
-from zoo_torch.losses.objective import Objective
-from zoo_torch.optim import make_optimizer
-
-from conftest import boxes_xyxy, images
 
 RECIPES = sorted(raw_recipes())
 

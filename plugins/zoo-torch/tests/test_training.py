@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-from zoo import runs, training
-from zoo.recipes import TrainSpec, get
-from zoo.registry import Registry
 from zoo_torch.optim import Schedule
 
 from conftest import tiny_overrides
+from zoo import runs, training
+from zoo.recipes import TrainSpec, get
+from zoo.registry import Registry
 
 
 def _train(reg: Registry, out: Path, **extra) -> Path:

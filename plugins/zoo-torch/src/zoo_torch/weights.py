@@ -37,7 +37,7 @@ def create_timm(name: str, weights: str, **kwargs: Any) -> nn.Module:
                                f"or a local file backbone.weights=/path/file.safetensors")
         try:
             return timm.create_model(name, pretrained=True, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - hub, network and cache errors all mean "not available"
+        except Exception as exc:
             raise imagenet_missing(name, exc) from exc
     model = timm.create_model(name, pretrained=False, **kwargs)
     if is_local(weights):
@@ -71,7 +71,7 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             state: Any = load_file(str(path))
         else:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any reader error means a bad file
+    except Exception as exc:
         raise WeightsError(f"cannot read weights file {str(path)!r}: {type(exc).__name__}: "
                            f"{str(exc).splitlines()[0] if str(exc) else ''}") from exc
     for key in ("state_dict", "model", "model_state"):
