@@ -9,12 +9,15 @@ import pytest
 from zoo import hookimpl, plugins
 from zoo.errors import PluginError
 from zoo.interfaces import Param, declare_backbone, declare_dataset, declare_loss
+from zoo.testing import fixtures as kit
 from zoo.testing import isolated
-from zoo.testing.fixtures import register_plugin, zoo_registry  # noqa: F401
 from zoo.testing.numpy_framework import FW, NumpyPlugin
 
 NET = declare_backbone("author_net", description="an author's backbone",
                        meta={"out_channels": 8, "preprocessing": "unit", "stride": 4})
+
+zoo_registry = kit.zoo_registry
+register_plugin = kit.register_plugin
 
 
 def _plugin(name: str, **hooks: Any) -> Any:

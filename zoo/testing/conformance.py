@@ -154,7 +154,7 @@ def component_recipe(kind: Kind, name: str, params: Mapping[str, Any] | None, fr
         else:
             raw["loss"] = [comp]
         for key, allowed in meta.get("head_requires", {}).items():
-            raw["head"][key] = list(allowed)[0]
+            raw["head"][key] = next(iter(allowed))
     elif kind == "dataset":
         raw["dataset"] = comp
         classes = bool(info.metadata(info.resolve(params)).get("classes"))

@@ -59,10 +59,10 @@ def isolated(*objs: Any, installed: Installed = False, strict: bool = True) -> I
         allow = ",".join([*allow.split(","), *names])
     blocked = {b for b in (os.environ.get("ZOO_DISABLE_PLUGINS") or "").split(",") if b}
     blocked |= set(_same_module_entry_points(objs))
-    with _env(ZOO_LOAD_PLUGINS=allow, ZOO_DISABLE_PLUGINS=",".join(sorted(blocked)) or None):
-        with plugins.use_plugins(*objs, installed=bool(installed)) as reg:
-            if strict:
-                for rec in plugins.records():
-                    if rec.name in names and rec.status == "failed":
-                        raise PluginError(f"plugin {rec.name!r} failed to load: {rec.error}", rec.name)
-            yield reg
+    env = _env(ZOO_LOAD_PLUGINS=allow, ZOO_DISABLE_PLUGINS=",".join(sorted(blocked)) or None)
+    with env, plugins.use_plugins(*objs, installed=bool(installed)) as reg:
+        if strict:
+            for rec in plugins.records():
+                if rec.name in names and rec.status == "failed":
+                    raise PluginError(f"plugin {rec.name!r} failed to load: {rec.error}", rec.name)
+        yield reg

@@ -17,7 +17,7 @@ def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> An
     try:
         trunk = keras.applications.EfficientNetB0(include_top=False, input_shape=shape, name="backbone",
                                                   weights="imagenet" if weights == "imagenet" else None)
-    except Exception as exc:  # noqa: BLE001 - download / cache errors all mean "not available"
+    except Exception as exc:
         raise WeightsError("efficientnet_b0: Keras imagenet weights are not available offline "
                            f"({type(exc).__name__}); put efficientnetb0_notop.h5 in ~/.keras/models "
                            "or pass backbone.weights=/path/file.weights.h5") from exc

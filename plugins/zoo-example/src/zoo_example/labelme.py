@@ -132,8 +132,8 @@ class LabelMe(Dataset):
             return None
 
     def _skip(self, key: str, reason: str) -> None:
+        """Record why `key` is left out; returns None so callers can ``return self._skip(...)``."""
         self._report.skipped.append((key, reason))
-        return None
 
     def _notes(self) -> list[str]:
         c, out = self._counts, []

@@ -16,7 +16,7 @@ def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> An
     if weights == "imagenet":
         try:
             return timm.create_model("efficientnet_b0", pretrained=True, num_classes=0, global_pool="")
-        except Exception as exc:  # noqa: BLE001 - hub / network / cache errors all mean "not available"
+        except Exception as exc:
             raise WeightsError("efficientnet_b0: timm's imagenet weights are not available offline "
                                f"({type(exc).__name__}); put them in the Hugging Face cache or pass "
                                "backbone.weights=/path/file.safetensors") from exc
