@@ -1,0 +1,138 @@
+"""Training on Keras: a short train + evaluate + predict on built-in data writes the standard run
+directory; a run killed mid-training and resumed ends exactly like an uninterrupted one;
+schedules, optimizers, precision and the data feed behave as the recipe says."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo import recipes, runs, training
+from zoo.recipes import TrainSpec
+
+TINY = ["dataset.n=96", "train.epochs=2", "input_size=32", "train.batch_size=16", "dataset.size=32"]
+RESUME = ["dataset.n=96", "train.epochs=5", "input_size=32", "train.batch_size=8", "dataset.size=32",
+          "head.dropout=0.3", "head.hidden=[16]"]
+
+
+@pytest.mark.slow
+def test_train_evaluate_predict(reg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    recipe = recipes.get("default", overrides=TINY)
+    run_dir = training.train(recipe, "keras", reg, out=tmp_path / "run", workers=0)
+    for name in (runs.RECIPE, runs.RUN, runs.HISTORY, "history.csv", runs.METRICS, "model.weights.h5",
+                 "curves.png", "predictions.png", "checkpoint/state.npz", "checkpoint/best.weights.h5"):
+        assert (run_dir / name).exists(), name
+    history = runs.read_json(run_dir / runs.HISTORY)
+    assert len(history) == 2 and {"loss", "val_loss", "lr", "images_per_second", "val_iou"} <= set(history[0])
+    metrics = runs.read_json(run_dir / runs.METRICS)
+    assert metrics["framework"] == "keras" and 0.0 <= metrics["iou"] <= 1.0 and metrics["params"] > 0
+    again = training.evaluate(run_dir, reg, workers=0)
+    assert again["iou"] == pytest.approx(metrics["iou"], abs=1e-6)
+    plan, model, engine = training.load_run(run_dir, reg)
+    images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3)).astype(np.uint8)
+    assert engine.predict(model, [images]).box.shape == (3, 4)
+
+
+_SCRIPT = """
+import sys
+from zoo import plugins, recipes, training
+reg = plugins.registry()
+if sys.argv[1] == "resume":
+    training.train(None, "keras", reg, resume=sys.argv[2], workers=0)
+else:
+    training.train(recipes.get("default", overrides=sys.argv[3:]), "keras", reg, out=sys.argv[2], workers=0)
+"""
+
+
+def _run(*args: str, kill_when: Path | None = None) -> int:
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    proc = subprocess.Popen([sys.executable, "-c", _SCRIPT, *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    if kill_when is not None:
+        while proc.poll() is None and not kill_when.exists():
+            time.sleep(0.02)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+    return proc.wait(timeout=300)
+
+
+@pytest.mark.slow
+def test_killed_and_resumed_run_equals_uninterrupted(tmp_path: Path) -> None:
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    assert _run("train", str(whole), *RESUME) == 0
+    assert _run("train", str(broken), *RESUME, kill_when=broken / "checkpoint" / "state.npz") == -signal.SIGKILL
+    assert not (broken / runs.METRICS).exists()
+    assert _run("resume", str(broken)) == 0
+    a, b = (json.loads((d / runs.HISTORY).read_text()) for d in (whole, broken))
+    assert len(a) == len(b) == 5
+    for row_a, row_b in zip(a, b):
+        for key in ("loss", "val_loss", "lr", "val_iou"):
+            assert row_a[key] == pytest.approx(row_b[key], rel=1e-6, abs=1e-7), key
+    ma, mb = (json.loads((d / runs.METRICS).read_text()) for d in (whole, broken))
+    assert ma["iou"] == pytest.approx(mb["iou"], abs=1e-7) and ma["best_epoch"] == mb["best_epoch"]
+
+
+def test_schedules() -> None:
+    from zoo_keras._keras import keras, ops
+    from zoo_keras.optim import Plateau, current_lr, l2_penalty, learning_rate, make_optimizer
+
+    exp = learning_rate(TrainSpec(lr=0.1, schedule="exponential", decay_steps=10, decay_rate=0.5), 7)
+    assert float(ops.convert_to_numpy(exp(15))) == pytest.approx(0.1 * 0.5 ** 1.5, rel=1e-5)
+    cos = learning_rate(TrainSpec(lr=0.1, schedule="cosine", epochs=3, min_lr=0.001), 10)
+    assert float(ops.convert_to_numpy(cos(0))) == pytest.approx(0.1, rel=1e-5)
+    assert float(ops.convert_to_numpy(cos(15))) == pytest.approx(0.001 + 0.099 * 0.5, rel=1e-4)
+    assert float(ops.convert_to_numpy(cos(30))) == pytest.approx(0.001, rel=1e-4)
+    assert learning_rate(TrainSpec(lr=0.1, schedule="plateau"), 10) == 0.1
+    spec = TrainSpec(lr=0.1, schedule="plateau", patience=2, factor=0.5, min_lr=0.03)
+    opt = make_optimizer(spec, 10)
+    opt.build([keras.Variable(np.zeros(2, np.float32))])
+    plateau = Plateau(spec)
+    for loss, expected in [(1.0, 0.1), (1.0, 0.1), (1.0, 0.1), (1.0, 0.05), (0.5, 0.05), (0.5, 0.05),
+                           (0.5, 0.05), (0.5, 0.03)]:
+        plateau.step(opt, loss)
+        assert current_lr(opt) == pytest.approx(expected, rel=1e-6)
+    assert isinstance(make_optimizer(TrainSpec(optimizer="adamw", weight_decay=0.01), 1), keras.optimizers.AdamW)
+    sgd = make_optimizer(TrainSpec(optimizer="sgd", momentum=0.8), 1)
+    assert isinstance(sgd, keras.optimizers.SGD) and sgd.momentum == 0.8
+    assert l2_penalty(TrainSpec(optimizer="adam", weight_decay=0.01)) == 0.005
+    assert l2_penalty(TrainSpec(optimizer="adamw", weight_decay=0.01)) == 0.0
+
+
+def test_bf16_builds_mixed_and_outputs_float32(reg) -> None:  # type: ignore[no-untyped-def]
+    from zoo.assembly import make_plan
+    from zoo_keras._keras import keras
+    from zoo_keras.train import compile_model
+
+    recipe = recipes.get("default", overrides=[*TINY, "train.precision=bf16", "head.hidden=[8]"])
+    plan = make_plan(recipe, "keras", reg, num_classes=0)
+    model = reg.framework("keras").build(plan)
+    assert keras.config.dtype_policy().name == "float32"
+    assert model.get_layer("backbone").compute_dtype == "bfloat16"
+    compile_model(model, plan, 1)
+    x = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype(np.float32)
+    y = {"box": np.tile(np.array([[0.1, 0.2, 0.6, 0.7]], np.float32), (4, 1)), "label": np.zeros(4, np.int64)}
+    assert np.isfinite(model.train_on_batch(x, y))
+    assert np.asarray(model.predict_on_batch(x)["box"]).dtype == np.float32
+
+
+def test_feed_without_the_tf_data_adapter_gives_the_same_batches(reg, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from zoo_keras import feed
+
+    recipe = recipes.get("default", overrides=[*TINY, "augment.hflip=true"])
+    data = training.prepare_data(recipe, training.build_dataset(recipe, reg), workers=0)
+    first = [(x.numpy(), y["box"].numpy()) for x, y in feed.train_dataset(data.train, 1, 3)]
+    monkeypatch.setattr(feed, "_adapter", lambda: None)
+    second = [(x.numpy(), y["box"].numpy()) for x, y in feed.train_dataset(data.train, 1, 3)]
+    assert len(first) == len(second) == 2 * len(data.train)
+    for (xa, ba), (xb, bb) in zip(first, second):
+        np.testing.assert_array_equal(xa, xb)
+        np.testing.assert_array_equal(ba, bb)
+    expected = next(iter(data.train.batches(1)))
+    np.testing.assert_array_equal(first[0][0], expected.images.astype(np.float32))
