@@ -94,8 +94,7 @@ def test_schedules() -> None:
     opt = make_optimizer(spec, 10)
     opt.build([keras.Variable(np.zeros(2, np.float32))])
     plateau = Plateau(spec)
-    for loss, expected in [(1.0, 0.1), (1.0, 0.1), (1.0, 0.1), (1.0, 0.05), (0.5, 0.05), (0.5, 0.05),
-                           (0.5, 0.05), (0.5, 0.03)]:
+    for loss, expected in [(1.0, 0.1), (1.0, 0.1), (1.0, 0.05), (0.99995, 0.05), (1.0, 0.03), (0.5, 0.03)]:
         plateau.step(opt, loss)
         assert current_lr(opt) == pytest.approx(expected, rel=1e-6)
     assert isinstance(make_optimizer(TrainSpec(optimizer="adamw", weight_decay=0.01), 1), keras.optimizers.AdamW)

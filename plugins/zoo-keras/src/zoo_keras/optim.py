@@ -52,10 +52,11 @@ def current_lr(optimizer: Any) -> float:
 
 
 class Plateau:
-    """ReduceLROnPlateau on val_loss: after ``patience`` epochs without a relative improvement of
-    1e-4 (torch's default threshold), lr = max(lr * factor, min_lr)."""
+    """Keras' ReduceLROnPlateau on val_loss (mode min, min_delta 1e-4 absolute, cooldown 0), as
+    zoo-torch: after ``patience`` epochs without improvement, lr = max(lr * factor, min_lr).
+    Its state (best, wait) is checkpointed, which Keras' callback does not allow."""
 
-    THRESHOLD = 1e-4
+    MIN_DELTA = 1e-4
 
     def __init__(self, spec: TrainSpec) -> None:
         self.factor, self.patience, self.min_lr = spec.factor, spec.patience, spec.min_lr
@@ -63,11 +64,11 @@ class Plateau:
         self.wait = 0
 
     def step(self, optimizer: Any, val_loss: float) -> None:
-        if val_loss < self.best * (1 - self.THRESHOLD):
+        if val_loss < self.best - self.MIN_DELTA:
             self.best, self.wait = val_loss, 0
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             lr = current_lr(optimizer)
             optimizer.learning_rate.assign(max(lr * self.factor, self.min_lr))
             self.wait = 0
