@@ -94,7 +94,8 @@ def markdown(report: dict[str, Any]) -> str:
         if all(c == "-" for c in cells):
             continue
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += ["", f"Devices: {', '.join(f'{f} on {res[f]['device']}' for f in fws)}."]
+    devices = ", ".join(f"{f} on {res[f]['device']}" for f in fws)
+    lines += ["", f"Devices: {devices}."]
     if "iou_spread" in report:
         lines.append(f"Test IoU spread between frameworks: {report['iou_spread']:.3f}.")
     lines += ["", "![learning curves](curves.png)", ""]

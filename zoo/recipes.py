@@ -24,6 +24,8 @@ OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "plateau", "exponential", "cosine")
 PRECISIONS = ("fp32", "bf16")
 DEFAULT_RECIPE = "default"
+#: Adam / AdamW epsilon on every framework (Keras' default), so both take the same steps
+ADAM_EPSILON = 1e-7
 
 
 @dataclass(frozen=True)

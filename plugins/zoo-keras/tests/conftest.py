@@ -27,10 +27,3 @@ def reg():  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
-
-
-def random_boxes(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Valid normalized xyxy boxes."""
-    xy = rng.uniform(0.0, 0.5, (n, 2))
-    wh = rng.uniform(0.05, 0.5, (n, 2))
-    return np.concatenate([xy, xy + wh], 1).astype(np.float32)

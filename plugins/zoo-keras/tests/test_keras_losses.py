@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_boxes
+from keras_helpers import random_boxes
 
 from zoo_keras._keras import ops
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import random_boxes
+from keras_helpers import random_boxes
 
 from zoo import boxes, recipes
 from zoo.assembly import make_plan

@@ -11,9 +11,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from zoo import boxes
+from zoo import boxes, init
 from zoo.assembly import Part, Plan
 
+from zoo_keras import parity
 from zoo_keras._keras import keras, layers, ops
 from zoo_keras.layers import Preprocess
 
@@ -76,6 +77,15 @@ def precision(mode: str) -> Iterator[None]:
         keras.config.set_dtype_policy(old)
 
 
+def shared_init(plan: Plan, parts: dict[str, Any]) -> None:
+    """Start the hand-written parts from the core's shared initial weights (`zoo.init`)."""
+    for kind, module in parts.items():
+        part = getattr(plan, kind)
+        if init.is_portable(kind, part.name, part.params):
+            parity.set_weights(module, init.initial_weights(parity.get_weights(module), plan.recipe.train.seed,
+                                                            f"{kind}:{part.name}"))
+
+
 def build_localizer(plan: Plan) -> Localizer:
     """The plan's localizer, its layers in the recipe's precision, its objective attached."""
     h, w = plan.input_size
@@ -85,11 +95,13 @@ def build_localizer(plan: Plan) -> Localizer:
         inputs = keras.Input((h, w, 3), name="image")
         fmap = backbone(Preprocess(plan.preprocessing, name="preprocess")(inputs))
         channels, size = int(fmap.shape[-1]), (int(fmap.shape[1]), int(fmap.shape[2]))
-        vector = plan.build("vectorizer", in_channels=channels, in_size=size)(fmap)
+        vectorizer = plan.build("vectorizer", in_channels=channels, in_size=size)
+        vector = vectorizer(fmap)
         head = plan.build("head", in_features=int(vector.shape[-1]), in_channels=channels,
                           num_classes=plan.num_classes)
         pooled = layers.GlobalAveragePooling2D(name="pooled")(fmap) if getattr(head, "uses_pooled", False) else None
         outputs = head(vector, pooled)
+    shared_init(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head})
     model = Localizer(inputs, dict(outputs), name=f"{plan.recipe.name}_keras".replace("-", "_"))
     model.objective = make_objective(plan, plan.build_losses())
     return model

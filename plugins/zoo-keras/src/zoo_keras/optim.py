@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.recipes import TrainSpec
+from zoo.recipes import ADAM_EPSILON, TrainSpec
 
 from zoo_keras._keras import keras, ops
-
-#: torch's Adam epsilon, so both frameworks take the same steps
-ADAM_EPSILON = 1e-8
 
 
 def learning_rate(spec: TrainSpec, steps_per_epoch: int) -> Any:

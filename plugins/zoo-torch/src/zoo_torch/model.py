@@ -13,7 +13,10 @@ import torch
 from torch import nn
 
 from zoo import preprocess
+from zoo import init
 from zoo.errors import PluginError
+from zoo_torch import parity
+from zoo_torch.backbones.common import keras_init
 
 if TYPE_CHECKING:
     from zoo.assembly import Plan
@@ -83,4 +86,10 @@ def build_localizer(plan: Plan, pretrained: bool = True) -> Localizer:
         vectorizer = plan.build("vectorizer", in_channels=channels, in_size=size)
         in_features = int(vectorizer.eval()(features).shape[1])
     head = plan.build("head", in_features=in_features, in_channels=channels, num_classes=plan.num_classes)
+    parts = {"backbone": backbone, "vectorizer": keras_init(vectorizer), "head": keras_init(head)}
+    for kind, module in parts.items():
+        part = getattr(plan, kind)
+        if init.is_portable(kind, part.name, part.params):
+            parity.set_weights(module, init.initial_weights(parity.get_weights(module), plan.recipe.train.seed,
+                                                            f"{kind}:{part.name}"))
     return Localizer(plan.preprocessing, backbone.train(), vectorizer.train(), head)

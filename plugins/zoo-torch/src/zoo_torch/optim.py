@@ -12,17 +12,14 @@ from typing import Any
 
 import torch
 
-from zoo.recipes import TrainSpec
-
-#: Keras' Adam epsilon, so both frameworks take the same steps
-ADAM_EPS = 1e-7
+from zoo.recipes import ADAM_EPSILON, TrainSpec
 
 
 def make_optimizer(params: Iterable[torch.nn.Parameter], spec: TrainSpec) -> torch.optim.Optimizer:
     if spec.optimizer == "adam":
-        return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPS)
+        return torch.optim.Adam(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPSILON)
     if spec.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPS)
+        return torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay, eps=ADAM_EPSILON)
     if spec.optimizer == "sgd":
         return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay)
     raise ValueError(f"unknown optimizer {spec.optimizer!r}; valid: adam, adamw, sgd")

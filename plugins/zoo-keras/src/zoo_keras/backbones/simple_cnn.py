@@ -1,18 +1,16 @@
 """Seed 000's CNN: per entry of ``filters`` Conv(k, padding) [+BN] + ReLU + MaxPool(2).
 
 Trainable parameters equal zoo-torch's exactly (conv bias only without BN; BN eps 1e-3,
-momentum 0.99). Weights (see `zoo_keras.parity`) are in forward order: conv kernel [, bias]
+momentum 0.9). Weights (see `zoo_keras.parity`) are in forward order: conv kernel [, bias]
 [, BN gamma, beta, moving mean, moving variance] per block.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM
 from zoo_keras._keras import keras, layers
 from zoo_keras.weights import load_local, no_imagenet
-
-BN_EPSILON = 1e-3
-BN_MOMENTUM = 0.99
 
 
 class SimpleCNN(keras.Model):

@@ -1,5 +1,5 @@
 """simple_cnn: seed 000's CNN, written by hand. Per entry of ``filters``:
-Conv(k, padding) [+ BatchNorm (eps 1e-3, momentum 0.99 Keras-style)] + ReLU + MaxPool(2).
+Conv(k, padding) [+ BatchNorm (eps 1e-3, momentum 0.9 Keras-style)] + ReLU + MaxPool(2).
 The conv has a bias only without batch norm, so parameter counts equal the Keras version."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def simple_cnn(*, weights: str, filters: list[int], kernel: int, padding: str, b
             layers.append(common.batch_norm(int(width)))
         layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
         channels = int(width)
-    model = nn.Sequential(*layers)
+    model = common.keras_init(nn.Sequential(*layers))
     if is_local(weights):
         load_local(model, weights)
     return model

@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import save_file
 from zoo_torch import parity
 
-from conftest import images, plan_for, tiny_overrides
+from torch_helpers import images, plan_for, tiny_overrides
 from zoo.errors import WeightsError
 from zoo.registry import Registry
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from torch_helpers import images
 
-from conftest import images
 from zoo import boxes
 from zoo.errors import RecipeError
 from zoo.registry import Registry
+from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM
 
 BACKBONES = [
     ("simple_cnn", {}),
@@ -63,7 +64,7 @@ def test_batch_norm_is_keras_style(reg: Registry) -> None:
     for name, params in (("resnet18", {}), ("simple_cnn", {"batch_norm": True})):
         net = reg.build("backbone", name, "torch", params, input_size=(32, 32))
         bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-        assert bns and all(m.eps == 1e-3 and m.momentum == 0.01 for m in bns)
+        assert bns and all(m.eps == BN_EPSILON and m.momentum == pytest.approx(1 - BN_MOMENTUM) for m in bns)
 
 
 VECTORIZERS = [

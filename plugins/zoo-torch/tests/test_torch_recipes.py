@@ -11,7 +11,7 @@ import torch
 from zoo_torch.losses.objective import Objective
 from zoo_torch.optim import make_optimizer
 
-from conftest import boxes_xyxy, images
+from torch_helpers import boxes_xyxy, images
 from zoo import boxes
 from zoo.assembly import build_dataset, make_plan
 from zoo.errors import ZooError

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import boxes_xyxy, plan_for, tiny_overrides
+from torch_helpers import boxes_xyxy, plan_for, tiny_overrides
 from zoo import boxes
 from zoo.registry import Registry
 
