@@ -151,7 +151,8 @@ class Registry:
         except ImportError as exc:
             raise PluginError(f"{kind} {name!r} from {entry.source} needs a library that is not installed: "
                               f"{exc}", entry.source.plugin) from exc
-        problem = _check_built(kind, obj)
+        problem = (self.framework(framework).check_built(kind, obj) if normalize(framework) in self._frameworks
+                   else None) or _check_built(kind, obj)
         if problem:
             raise PluginError(f"{entry.source}: the factory of {kind} {name!r} returned {problem}",
                               entry.source.plugin)

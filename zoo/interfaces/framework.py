@@ -66,6 +66,15 @@ class Framework(ABC):
         """Where it runs, e.g. "cuda:0" or "cpu"."""
         return "cpu"
 
+    def check_built(self, kind: str, obj: Any) -> str | None:
+        """What is wrong with `obj` as a built `kind` of this framework (e.g. "a list, not a
+        torch.nn.Module"), or None. Called by the registry after every factory call."""
+        return None
+
+    def flops(self, model: Any, plan: Plan) -> int | None:
+        """Floating-point operations of one forward pass on one image, or None if not counted."""
+        return None
+
     @abstractmethod
     def build(self, plan: Plan) -> Any:
         """Build the localizer of `plan` (its components resolved for this framework)."""

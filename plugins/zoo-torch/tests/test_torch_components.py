@@ -133,3 +133,32 @@ def test_head_without_dense(reg: Registry) -> None:
         reg.build("head", "box", "torch", {"dense": False}, in_features=10, in_channels=7, num_classes=0)
     with pytest.raises(RecipeError, match="num_classes is 0"):
         reg.build("head", "box_class", "torch", {}, in_features=10, in_channels=7, num_classes=0)
+
+
+class _SloppyPlugin:
+    """Registers a torch backbone whose factory returns a list instead of a module."""
+
+    __name__ = "sloppy"
+
+    @staticmethod
+    def _factory(**kwargs: object) -> list[int]:
+        return [1, 2]
+
+    from zoo import hookimpl as _hookimpl
+
+    @_hookimpl
+    def register_backbones(self, register) -> None:  # type: ignore[no-untyped-def]
+        from zoo.interfaces import declare_backbone
+
+        register(declare_backbone("sloppy_net", description="returns the wrong object",
+                                  meta={"out_channels": 1, "preprocessing": "unit", "stride": 1}),
+                 self._factory, framework="torch")
+
+
+def test_factory_returning_a_non_module_is_caught_at_build() -> None:
+    from zoo.errors import PluginError
+    from zoo.plugins import use_plugins
+
+    with use_plugins(_SloppyPlugin(), installed=True) as reg:
+        with pytest.raises(PluginError, match=r"plugin 'sloppy'.*returned a list, not a torch.nn.Module"):
+            reg.build("backbone", "sloppy_net", "torch", {}, input_size=(8, 8))

@@ -31,6 +31,26 @@ class KerasFramework(Framework):
 
         return "gpu:0" if tf.config.list_physical_devices("GPU") else "cpu"
 
+    def check_built(self, kind: str, obj: Any) -> str | None:
+        from zoo_keras._keras import keras
+
+        if kind in ("backbone", "vectorizer", "head") and not isinstance(obj, keras.layers.Layer):
+            return f"a {type(obj).__name__}, not a keras.layers.Layer"
+        return None
+
+    def flops(self, model: Any, plan: Plan) -> int | None:
+        """Counted by TensorFlow's profiler on the traced forward pass of one image."""
+        import tensorflow as tf
+        from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+        h, w = plan.input_size
+        fn = tf.function(lambda x: model(x, training=False)).get_concrete_function(tf.TensorSpec((1, h, w, 3)))
+        graph = convert_variables_to_constants_v2(fn).graph
+        opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+        opts["output"] = "none"
+        info = tf.compat.v1.profiler.profile(graph=graph, run_meta=tf.compat.v1.RunMetadata(), cmd="op", options=opts)
+        return int(info.total_float_ops) if info is not None else None
+
     def build(self, plan: Plan) -> Any:
         from zoo_keras.model import build_localizer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -48,6 +48,24 @@ class TorchFramework(Framework):
 
     def device(self) -> str:
         return str(self._device)
+
+    def check_built(self, kind: str, obj: Any) -> str | None:
+        if kind in ("backbone", "vectorizer", "head") and not isinstance(obj, torch.nn.Module):
+            return f"a {type(obj).__name__}, not a torch.nn.Module"
+        return None
+
+    def flops(self, model: Localizer, plan: Plan) -> int | None:
+        """Counted by torch.utils.flop_counter on one image (multiply-add = 2 FLOPs)."""
+        from torch.utils.flop_counter import FlopCounterMode
+
+        height, width = plan.input_size
+        was_training = model.training
+        model.eval()
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), counter:
+            model(torch.zeros(1, 3, height, width, device=self._device))
+        model.train(was_training)
+        return int(counter.get_total_flops())
 
     def build(self, plan: Plan) -> Localizer:
         return build_localizer(plan).to(self._device)
