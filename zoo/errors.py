@@ -36,9 +36,9 @@ class WeightsError(ZooError, FileNotFoundError):
     """Pretrained weights that are not available (offline, missing file, wrong format)."""
 
 
-def suggest(value: str, choices: Iterable[str], n: int = 3) -> str:
-    """`did you mean 'a', 'b'?` for the nearest choices, or '' when none is close."""
-    close = difflib.get_close_matches(value, list(choices), n=n, cutoff=0.5)
+def suggest(value: str, choices: Iterable[str], n: int = 3, cutoff: float = 0.5) -> str:
+    """`did you mean 'a', 'b'?` for the nearest choices, or '' when none is within `cutoff`."""
+    close = difflib.get_close_matches(value, list(choices), n=n, cutoff=cutoff)
     return f"did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 

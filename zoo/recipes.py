@@ -137,7 +137,7 @@ def get(name: str | None = None, files: Sequence[str | Path] = (), overrides: It
     name = name or DEFAULT_RECIPE
     recipes = raw_recipes(files)
     if name not in recipes:
-        hint = suggest(name, recipes)
+        hint = suggest(name, recipes, cutoff=0.0)
         raise UnknownNameError(f"unknown recipe {name!r}" + (f"; {hint}" if hint else "")
                                + f" (valid: {choices_text(recipes)}); see `zoo list recipes`")
     raw = apply_overrides(normalize_raw(recipes[name]), overrides, name)
