@@ -88,6 +88,4 @@ def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | 
 def build_dataset(recipe: Recipe, reg: Registry, spec: ComponentSpec | None = None) -> Dataset:
     """The recipe's dataset (or `spec`), built with its factory."""
     spec = spec or recipe.dataset
-    entry = reg.info("dataset", spec.name)
-    del entry
     return reg.build("dataset", spec.name, "neutral", dict(spec.params))

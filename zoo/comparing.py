@@ -3,7 +3,6 @@ process on the same data in the same order with the same seeds, then reported si
 (Markdown, JSON and a PNG of the learning curves)."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -100,7 +99,3 @@ def markdown(report: dict[str, Any]) -> str:
         lines.append(f"Test IoU spread between frameworks: {report['iou_spread']:.3f}.")
     lines += ["", "![learning curves](curves.png)", ""]
     return "\n".join(lines)
-
-
-def dump(data: Any) -> str:
-    return json.dumps(data, indent=2)

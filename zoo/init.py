@@ -9,11 +9,15 @@ layout of their ``parity`` modules: the two frameworks then start from identical
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from zoo.interfaces.component import Kind
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
 
 #: (kind, name) of the components written by hand in both framework plugins
 PORTABLE: frozenset[tuple[str, str]] = frozenset(
@@ -43,3 +47,15 @@ def initial_weights(arrays: Sequence[np.ndarray], seed: int, component: str) -> 
         else:
             out.append(a.astype(np.float32))
     return out
+
+
+def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
+                          get_weights: Callable[[Any], list[np.ndarray]],
+                          set_weights: Callable[[Any, list[np.ndarray]], None]) -> None:
+    """Give each portable part of `plan` (kind -> built module) the shared initial weights, through
+    the framework's canonical ``get_weights`` / ``set_weights`` (its ``parity`` module)."""
+    for kind, module in parts.items():
+        part = getattr(plan, kind)
+        if is_portable(kind, part.name, part.params):
+            arrays = initial_weights(get_weights(module), plan.recipe.train.seed, f"{kind}:{part.name}")
+            set_weights(module, arrays)

@@ -7,22 +7,9 @@ from typing import Any
 import numpy as np
 
 from zoo import boxes, runs
-from zoo.errors import DataError
+from zoo.datasets.images import load_image
 from zoo.registry import Registry
 from zoo.training import decode_outputs, load_run
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """RGB uint8 (H, W, 3), EXIF orientation applied; DataError when unreadable."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
-    except FileNotFoundError:
-        raise DataError(f"image {str(path)!r} does not exist") from None
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(f"image {str(path)!r} cannot be read: {exc}") from None
 
 
 def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -37,7 +24,7 @@ def predict_files(run_dir: str | Path, images: list[str], reg: Registry, out: st
     plan, model, engine = load_run(run_dir, reg)
     info = runs.read_run(Path(run_dir))
     class_names = info.get("class_names") or []
-    originals = [read_image(p) for p in images]
+    originals = [load_image(p) for p in images]
     batch = np.stack([resize(im, plan.input_size) for im in originals])
     outputs = engine.predict(model, [batch[i:i + batch_size] for i in range(0, len(batch), batch_size)])
     pred, labels = decode_outputs(plan, outputs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -208,7 +208,3 @@ def _lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
 
 def _natural(name: str) -> list[Any]:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
-
-
-def iter_kinds() -> Iterable[Kind]:
-    return iter(KINDS)

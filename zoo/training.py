@@ -22,7 +22,7 @@ from zoo.data.pipeline import Pipeline
 from zoo.errors import ZooError
 from zoo.interfaces.dataset import Dataset
 from zoo.interfaces.framework import Framework, Outputs
-from zoo.recipes import ComponentSpec, Recipe, apply_overrides, parse
+from zoo.recipes import Recipe, apply_overrides, parse
 from zoo.registry import Registry
 
 
@@ -221,7 +221,3 @@ def evaluate(run_dir: str | Path, reg: Registry, overrides: tuple[str, ...] = ()
     result = evaluate_outputs(plan, engine.predict(model, pipeline.images()), pipeline, data.train)
     return {"run": str(run_dir), "framework": plan.framework, "recipe": recipe.name, "split": split,
             "dataset": recipe.dataset.to_dict(), **result}
-
-
-def spec_of(recipe: Recipe) -> ComponentSpec:
-    return recipe.dataset

@@ -60,8 +60,6 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
     if head["classes"] and "dataset" in metas and not metas["dataset"].get("classes"):
         out.append(f"{where}, key 'head': {recipe.head.name!r} predicts classes but dataset "
                    f"{recipe.dataset.name!r} has none; use head 'box' or a dataset with classes")
-    if not head["classes"] and any(m.get("target") == "class" for k, m in metas.items() if k.startswith("loss")):
-        pass  # reported above
     return out
 
 

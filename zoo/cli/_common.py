@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -46,10 +44,3 @@ def table(rows: list[list[str]], header: list[str]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
-
-
-def stderr(msg: str) -> None:
-    print(msg, file=sys.stderr)
-
-
-Callback = Callable[..., Any]

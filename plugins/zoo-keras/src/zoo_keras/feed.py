@@ -61,7 +61,7 @@ def _generator_dataset(pipeline: Pipeline, epochs: range) -> Any:
 
 def train_dataset(pipeline: Pipeline, first: int, last: int) -> Any:
     """Batches of epochs ``first`` to ``last - 1`` in order, as ``(x, y)`` elements."""
-    tf = _tf()
+    _tf()
     epochs = range(first, last)
     adapter = _adapter()
     if adapter is not None:

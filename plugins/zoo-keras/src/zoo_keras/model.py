@@ -77,15 +77,6 @@ def precision(mode: str) -> Iterator[None]:
         keras.config.set_dtype_policy(old)
 
 
-def shared_init(plan: Plan, parts: dict[str, Any]) -> None:
-    """Start the hand-written parts from the core's shared initial weights (`zoo.init`)."""
-    for kind, module in parts.items():
-        part = getattr(plan, kind)
-        if init.is_portable(kind, part.name, part.params):
-            parity.set_weights(module, init.initial_weights(parity.get_weights(module), plan.recipe.train.seed,
-                                                            f"{kind}:{part.name}"))
-
-
 def build_localizer(plan: Plan) -> Localizer:
     """The plan's localizer, its layers in the recipe's precision, its objective attached."""
     h, w = plan.input_size
@@ -101,7 +92,8 @@ def build_localizer(plan: Plan) -> Localizer:
                           num_classes=plan.num_classes)
         pooled = layers.GlobalAveragePooling2D(name="pooled")(fmap) if getattr(head, "uses_pooled", False) else None
         outputs = head(vector, pooled)
-    shared_init(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head})
+    init.share_initial_weights(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head},
+                               parity.get_weights, parity.set_weights)
     model = Localizer(inputs, dict(outputs), name=f"{plan.recipe.name}_keras".replace("-", "_"))
     model.objective = make_objective(plan, plan.build_losses())
     return model

@@ -87,9 +87,5 @@ def build_localizer(plan: Plan, pretrained: bool = True) -> Localizer:
         in_features = int(vectorizer.eval()(features).shape[1])
     head = plan.build("head", in_features=in_features, in_channels=channels, num_classes=plan.num_classes)
     parts = {"backbone": backbone, "vectorizer": keras_init(vectorizer), "head": keras_init(head)}
-    for kind, module in parts.items():
-        part = getattr(plan, kind)
-        if init.is_portable(kind, part.name, part.params):
-            parity.set_weights(module, init.initial_weights(parity.get_weights(module), plan.recipe.train.seed,
-                                                            f"{kind}:{part.name}"))
+    init.share_initial_weights(plan, parts, parity.get_weights, parity.set_weights)
     return Localizer(plan.preprocessing, backbone.train(), vectorizer.train(), head)
