@@ -8,6 +8,7 @@ import numpy as np
 
 from zoo import boxes, runs
 from zoo.datasets.images import load_image
+from zoo.errors import DataError
 from zoo.registry import Registry
 from zoo.training import decode_outputs, load_run
 
@@ -24,6 +25,9 @@ def predict_files(run_dir: str | Path, images: list[str], reg: Registry, out: st
     plan, model, engine = load_run(run_dir, reg)
     info = runs.read_run(Path(run_dir))
     class_names = info.get("class_names") or []
+    missing = [p for p in images if not Path(p).is_file()]
+    if missing:
+        raise DataError(f"image {missing[0]!r} does not exist; give paths of image files")
     originals = [load_image(p) for p in images]
     batch = np.stack([resize(im, plan.input_size) for im in originals])
     outputs = engine.predict(model, [batch[i:i + batch_size] for i in range(0, len(batch), batch_size)])

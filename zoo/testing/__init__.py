@@ -13,17 +13,10 @@
 
 See docs/writing-a-plugin.md.
 """
-from zoo.testing.conformance import (
-    ConformanceError,
-    FrameworkUnavailable,
-    Report,
-    available_frameworks,
-    check_component,
-    check_dataset,
-    component_recipe,
-)
+from zoo.testing.conformance import ConformanceError, Report, check_component, check_dataset
 from zoo.testing.data import TINY, TinyDataset, tiny_dataset
 from zoo.testing.isolation import isolated
+from zoo.testing.minimal import FrameworkUnavailable, available_frameworks, component_recipe
 from zoo.testing.parity import check_loss_parity, loss_inputs, loss_value
 
 __all__ = [

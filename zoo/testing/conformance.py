@@ -28,27 +28,26 @@ import numpy as np
 import yaml
 
 from zoo import boxes
-from zoo.errors import UnknownNameError, ZooError
-from zoo.interfaces.component import KINDS, NEUTRAL, ComponentInfo, Kind
+from zoo.interfaces.component import NEUTRAL, Kind
 from zoo.interfaces.dataset import DataReport, Dataset, Sample
 from zoo.preprocess import MODES
 from zoo.recipes import Recipe, parse
 from zoo.registry import Registry
 from zoo.testing.data import with_tiny_dataset
-
-#: the cheap standard components a check puts around the component under test
-BASE_BACKBONE: dict[str, Any] = {"name": "simple_cnn", "filters": [8, 16], "padding": "same"}
-FIT_EPOCHS = 5
-FIT_LR = 1e-3  # Adam: low enough for a pretrained-size trunk with batch norm on one batch of 8
-BATCH = 8
+from zoo.testing.minimal import (
+    component_info,
+    is_registered,
+    BATCH,
+    FIT_EPOCHS,
+    FIT_LR,
+    component_recipe,
+    current_registry,
+    framework_engine,
+)
 
 
 class ConformanceError(AssertionError):
     """One or more conformance checks failed; the message lists each."""
-
-
-class FrameworkUnavailable(ZooError):
-    """The framework (its adapter plugin or its library) is not installed here."""
 
 
 @dataclass
@@ -81,114 +80,11 @@ class Report:
             raise ConformanceError(f"{self.component}: {len(self.failures)} conformance check(s) failed:\n{body}")
 
 
-def current_registry(reg: Registry | None = None) -> Registry:
-    """`reg`, or the registry of the loaded plugins (the isolated one inside `use_plugins`)."""
-    if reg is not None:
-        return reg
-    from zoo.plugins import registry
-
-    return registry()
-
-
-def framework_engine(framework: str, reg: Registry | None = None) -> Any:
-    """The adapter of `framework`; FrameworkUnavailable when its plugin or library is missing."""
-    reg = current_registry(reg)
-    try:
-        return reg.framework(framework)
-    except UnknownNameError as exc:
-        raise FrameworkUnavailable(str(exc)) from None
-    except ImportError as exc:
-        raise FrameworkUnavailable(f"framework {framework!r} needs a library that is not installed: {exc}") from None
-
-
-def available_frameworks(reg: Registry | None = None) -> list[str]:
-    """Frameworks whose adapter plugin and library are both installed."""
-    out = []
-    for name in current_registry(reg).frameworks():
-        try:
-            framework_engine(name, reg)
-        except FrameworkUnavailable:
-            continue
-        out.append(name)
-    return out
-
-
-# -- recipes around a component -------------------------------------------------------------------
-def component_recipe(kind: Kind, name: str, params: Mapping[str, Any] | None, framework: str | None,
-                     reg: Registry, *, dataset: str, input_size: int | None = None,
-                     epochs: int = FIT_EPOCHS, lr: float = FIT_LR) -> Recipe:
-    """The minimal recipe that exercises (kind, name) with `params`; `dataset` names the tiny
-    dataset (unless the component under test is a dataset)."""
-    params = dict(params or {})
-    info = _info(reg, kind, name, framework)
-    comp = {"name": name, **params}
-    base = {"backbone": dict(BASE_BACKBONE), "vectorizer": {"name": "gap"}, "head": {"name": "box"},
-            "loss": {"name": "mse"}}
-    if framework not in (None, NEUTRAL):  # a framework without the standard set: its own first names
-        for k, spec in base.items():
-            names = reg.names(k, framework)  # type: ignore[arg-type]
-            if spec["name"] not in names and names:
-                base[k] = {"name": names[0]}
-    raw: dict[str, Any] = {
-        "backbone": base["backbone"], "vectorizer": base["vectorizer"], "head": base["head"],
-        "loss": [base["loss"]], "dataset": {"name": dataset, "n": 2 * BATCH, "size": 32, "classes": 0},
-        "train": {"epochs": epochs, "batch_size": BATCH, "lr": float(lr), "optimizer": "adam", "seed": 0},
-        "description": f"zoo.testing conformance recipe for {kind} {name!r}",
-    }
-    size = input_size or 32
-    classes = False
-    if kind == "backbone":
-        raw["backbone"] = comp
-        stride = int(info.metadata(info.resolve(params)).get("stride", 8))
-        size = input_size or max(32, 2 * stride)
-    elif kind == "vectorizer":
-        raw["vectorizer"] = comp
-    elif kind == "head":
-        raw["head"] = comp
-        classes = bool(info.metadata(info.resolve(params))["classes"])
-    elif kind == "loss":
-        meta = info.metadata(info.resolve(params))
-        if meta["target"] == "class":
-            raw["head"], classes = {"name": "box_class"}, True
-            raw["loss"] = [base["loss"], comp]
-        else:
-            raw["loss"] = [comp]
-        for key, allowed in meta.get("head_requires", {}).items():
-            raw["head"][key] = next(iter(allowed))
-    elif kind == "dataset":
-        raw["dataset"] = comp
-        classes = bool(info.metadata(info.resolve(params)).get("classes"))
-        if classes:
-            raw["head"] = {"name": "box_class"}
-    if classes and kind != "loss" and framework and _has(reg, "loss", "cross_entropy", framework):
-        raw["loss"].append({"name": "cross_entropy"})
-    if kind != "dataset":
-        raw["dataset"].update(size=size, classes=2 if classes else 0)
-    raw["input_size"] = size
-    return parse(f"conformance-{kind}-{name}", raw)
-
-
-def _has(reg: Registry, kind: Kind, name: str, framework: str) -> bool:
-    try:
-        reg.get(kind, name, framework)
-    except UnknownNameError:
-        return False
-    return True
-
-
-def _info(reg: Registry, kind: Kind, name: str, framework: str | None) -> ComponentInfo:
-    if kind not in KINDS:
-        raise UnknownNameError(f"unknown kind {kind!r}; valid: {', '.join(KINDS)}")
-    if kind == "dataset" or framework is None:
-        return reg.info(kind, name)
-    return reg.get(kind, name, framework).info
-
-
 # -- the checks -----------------------------------------------------------------------------------
 def check_config(kind: Kind, name: str, params: Mapping[str, Any] | None, framework: str | None,
                  reg: Registry, report: Report) -> None:
     """Parameters resolve idempotently; metadata is complete for the kind."""
-    info = _info(reg, kind, name, framework)
+    info = component_info(reg, kind, name, framework)
     try:
         resolved = info.resolve(dict(params or {}))
     except ValueError as exc:
@@ -394,7 +290,7 @@ def check_component(kind: Kind, name: str, framework: str | None, params: Mappin
     report = Report(where)
     if framework is not None and framework != NEUTRAL:
         framework_engine(framework, reg)
-        if kind != "dataset" and not report.expect(_has(reg, kind, name, framework), "registered",
+        if kind != "dataset" and not report.expect(is_registered(reg, kind, name, framework), "registered",
                                                    f"{kind} {name!r} for framework {framework!r}"):
             report.raise_failures()
     check_config(kind, name, params, framework, reg, report)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from zoo.registry import Registry
-from zoo.testing.conformance import FrameworkUnavailable, framework_engine
+from zoo.testing.minimal import FrameworkUnavailable, framework_engine
 from zoo.testing.data import TinyDataset, tiny_dataset
 from zoo.testing.isolation import Installed, isolated
 

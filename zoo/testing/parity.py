@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from zoo.registry import Registry
-from zoo.testing.conformance import ConformanceError, FrameworkUnavailable, current_registry, framework_engine
+from zoo.testing.conformance import ConformanceError
+from zoo.testing.minimal import FrameworkUnavailable, current_registry, framework_engine
 
 
 @dataclass(frozen=True)
