@@ -27,7 +27,7 @@ def test_unknown_name_suggests_nearest(fake_registry: Registry) -> None:
 
 def test_unknown_standard_name_says_what_to_install() -> None:
     reg = Registry()
-    with pytest.raises(UnknownNameError, match=r"provided by zoo-torch \(pip install -e plugins/zoo-torch\)"):
+    with pytest.raises(UnknownNameError, match=r"provided by zoo-torch, which is not installed: pip install -e plugins/zoo-torch"):
         reg.get("backbone", "resnet50", "torch")
 
 

@@ -3,12 +3,20 @@
 Plugins are found through entry points of group ``zoo`` and loaded lazily, once, on the first
 `registry()` call. The core's own framework-neutral components (`DEFAULT_PLUGINS`) register
 through the same path. A plugin that fails to import or to register is recorded as failed with
-its error and removed whole; the others keep working.
+its error and removed whole (``sys.exit()`` at import included); the others keep working.
+
+A plugin is identified by its distribution and entry-point name together, so a second
+distribution with an entry point named ``torch`` is a plugin of its own. Plugins load in this
+order: the built-ins, the ones named in ``ZOO_PREFER_PLUGINS``, the first-party framework
+plugins (zoo-torch, zoo-keras), then the others in installation (entry-point) order. A name
+that an earlier plugin already registered for a framework is refused: the first registration
+is kept and the refusal is listed in the later plugin's record, whose other components work.
 
 Environment:
     ZOO_STRICT_PLUGINS=1      re-raise a plugin's error instead of recording it
     ZOO_DISABLE_PLUGINS=a,b   block these plugins (entry-point or distribution names)
     ZOO_LOAD_PLUGINS=a,b      load only these installed plugins ('' loads none)
+    ZOO_PREFER_PLUGINS=a,b    load these first, so that their names win over any duplicate
 """
 from __future__ import annotations
 
@@ -25,7 +33,8 @@ import pluggy
 from zoo import hookspecs
 from zoo.errors import PluginError, suggest
 from zoo.interfaces.component import KINDS, NEUTRAL, Kind, Source
-from zoo.registry import Registry
+from zoo.registry import DuplicateError, Registry
+from zoo.standard import PROVIDERS
 
 GROUP = "zoo"
 DEFAULT_PLUGINS: tuple[str, ...] = ("zoo.builtin.datasets",)
@@ -50,11 +59,12 @@ class PluginRecord:
     error: str | None = None
     hooks: list[str] = field(default_factory=list)
     components: dict[str, list[str]] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # duplicate registrations refused (another kept the name)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "distribution": self.distribution, "version": self.version,
                 "status": self.status, "error": self.error, "hooks": self.hooks,
-                "components": self.components}
+                "components": self.components, "refused": self.refused}
 
 
 @dataclass
@@ -111,8 +121,30 @@ def discover() -> list[tuple[str, Callable[[], Any], Source]]:
     return found
 
 
+def plugin_id(source: Source) -> str:
+    """The plugin's identity: ``distribution:entry-point`` (just the name for built-ins and tests)."""
+    return f"{source.distribution}:{source.plugin}" if source.distribution else source.plugin
+
+
+def load_order(plugins: list[tuple[str, Callable[[], Any], Source]]) -> list[tuple[str, Callable[[], Any], Source]]:
+    """Built-ins, then ``ZOO_PREFER_PLUGINS``, then first-party framework plugins, then the rest
+    in the order found: who comes first keeps a duplicated name."""
+    preferred = _env_list("ZOO_PREFER_PLUGINS") or set()
+    first_party = {dist for dist, _ in PROVIDERS.values()}
+
+    def rank(item: tuple[str, Callable[[], Any], Source]) -> int:
+        name, _, source = item
+        if name in DEFAULT_PLUGINS:
+            return 0
+        if preferred & {name, source.distribution, plugin_id(source)}:
+            return 1
+        return 2 if source.distribution in first_party else 3
+    return sorted(plugins, key=rank)
+
+
 def load_plugins(plugins: list[tuple[str, Callable[[], Any], Source]]) -> State:
-    """Load `plugins` = (name, loader, source) into a fresh registry; isolate failures."""
+    """Load `plugins` = (name, loader, source) into a fresh registry, in `load_order`; isolate
+    failures (a plugin that raises, or calls ``sys.exit()``, is recorded as failed)."""
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     reg = Registry()
@@ -120,31 +152,60 @@ def load_plugins(plugins: list[tuple[str, Callable[[], Any], Source]]) -> State:
     strict = os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0")
     blocked = _env_list("ZOO_DISABLE_PLUGINS") or set()
     allowed = _env_list("ZOO_LOAD_PLUGINS")
-    for name, loader, source in plugins:
+    for name, loader, source in load_order(plugins):
         builtin = name in DEFAULT_PLUGINS
+        pid = plugin_id(source)
         rec = PluginRecord(name, source.distribution, source.version, "builtin" if builtin else "active")
         records.append(rec)
-        if name in blocked or (source.distribution in blocked) or (not builtin and allowed is not None
-                                                                   and name not in allowed):
+        names = {name, source.distribution, pid}
+        if names & blocked or (not builtin and allowed is not None and not names & allowed):
             rec.status = "blocked"
-            pm.set_blocked(name)
+            pm.set_blocked(pid)
             continue
         try:
             plugin = loader()
-            pm.register(plugin, name=name)
+            pm.register(plugin, name=pid)
             rec.hooks = _check_hooks(pm, plugin, name)
-            _call_register_hooks(pm, plugin, reg, source)
-        except Exception as exc:  # noqa: BLE001 - a plugin may fail in any way; it is isolated
+            _call_register_hooks(pm, plugin, reg, source, rec)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a plugin may fail in any way; it is isolated
             if strict:
                 raise
-            reg.remove_source(source.plugin)
-            if pm.get_plugin(name) is not None:
-                pm.unregister(name=name)
-            rec.status = "failed"
-            rec.error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            fail(rec, source, exc, reg, pm)
             continue
-        rec.components = _components_of(reg, source.plugin)
+        rec.components = _components_of(reg, source)
     return State(reg, records, pm)
+
+
+def fail(rec: PluginRecord, source: Source, exc: BaseException, reg: Registry, pm: pluggy.PluginManager) -> None:
+    """Mark `rec` failed with `exc` and remove everything its plugin registered."""
+    reg.remove_source(source)
+    if pm.get_plugin(plugin_id(source)) is not None:
+        pm.unregister(name=plugin_id(source))
+    rec.status = "failed"
+    rec.error = (f"{type(exc).__name__}: {exc}".splitlines() or [type(exc).__name__])[0]
+    rec.components = {}
+    if source.distribution:
+        reg.failed[source.distribution] = rec.error
+
+
+def add_commands(cli: Any) -> None:
+    """Call every loaded plugin's ``register_commands(cli)``, one at a time: a plugin that raises
+    (or exits) is marked failed, its commands and components removed; the CLI keeps working."""
+    state = _load()
+    by_id = {plugin_id(Source(r.name, r.distribution, r.version)): r for r in state.records}
+    strict = os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0")
+    for impl in state.manager.hook.register_commands.get_hookimpls():
+        rec = by_id.get(impl.plugin_name)
+        before = dict(cli.commands)
+        try:
+            impl.function(cli=cli)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - isolated like a failing import
+            if strict or rec is None:
+                raise
+            for added in set(cli.commands) - set(before):
+                del cli.commands[added]
+            cli.commands.update(before)
+            fail(rec, Source(rec.name, rec.distribution, rec.version), exc, state.registry, state.manager)
 
 
 def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> list[str]:
@@ -159,32 +220,40 @@ def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> list[str]:
     return sorted(hooks)
 
 
-def _call_register_hooks(pm: pluggy.PluginManager, plugin: Any, reg: Registry, source: Source) -> None:
+def _call_register_hooks(pm: pluggy.PluginManager, plugin: Any, reg: Registry, source: Source,
+                         rec: PluginRecord) -> None:
     for hook, kind in _HOOKS.items():
         for impl in getattr(pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
-                impl.function(register=_registrar(reg, kind, source))
+                impl.function(register=_registrar(reg, kind, source, rec))
 
 
-def _registrar(reg: Registry, kind: Kind | None, source: Source) -> Callable[..., Any]:
+def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginRecord) -> Callable[..., Any]:
+    """The ``register`` a hook receives; a duplicate is refused (and listed), not fatal."""
     if kind is None:
         def register_framework(name: str, factory: Any, *, requirement: str = "") -> None:
-            reg.add_framework(name, factory, requirement=requirement, source=source)
+            try:
+                reg.add_framework(name, factory, requirement=requirement, source=source)
+            except DuplicateError as exc:
+                rec.refused.append(str(exc))
         return register_framework
 
     def register(info_or_name: Any, factory: Any, *, framework: str = NEUTRAL,
                  meta: dict[str, Any] | None = None) -> None:
-        reg.add(kind, info_or_name, factory, framework=framework, source=source, meta=meta)
+        try:
+            reg.add(kind, info_or_name, factory, framework=framework, source=source, meta=meta)
+        except DuplicateError as exc:
+            rec.refused.append(str(exc))
     return register
 
 
-def _components_of(reg: Registry, plugin: str) -> dict[str, list[str]]:
+def _components_of(reg: Registry, source: Source) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for kind in KINDS:
-        names = sorted({f"{e.name} [{e.framework}]" for e in reg.entries(kind) if e.source.plugin == plugin})
+        names = sorted({f"{e.name} [{e.framework}]" for e in reg.entries(kind) if e.source == source})
         if names:
             out[kind] = names
-    fws = [f.name for f in reg.frameworks().values() if f.source.plugin == plugin]
+    fws = [f.name for f in reg.frameworks().values() if f.source == source]
     if fws:
         out["framework"] = fws
     return out

@@ -18,6 +18,10 @@ from zoo.standard import PROVIDERS, standard
 _NAME = re.compile(r"^[a-z][a-z0-9_.]*$")
 
 
+class DuplicateError(PluginError):
+    """A name already registered for that framework: the registration is refused, the first one kept."""
+
+
 def normalize(name: str) -> str:
     """Registry names are lower-case with underscores: ``ResNet-50`` -> ``resnet_50``."""
     return re.sub(r"[-\s]+", "_", str(name).strip().lower())
@@ -38,6 +42,8 @@ class Registry:
         self._entries: dict[tuple[str, str, str], Entry] = {}
         self._frameworks: dict[str, FrameworkEntry] = {}
         self._framework_cache: dict[str, Any] = {}
+        #: distribution -> error of an installed plugin that failed to load (for "installed but failed" hints)
+        self.failed: dict[str, str] = {}
 
     # -- registration -------------------------------------------------------------------------
     def add(self, kind: Kind, info_or_name: ComponentInfo | str, factory: Callable[..., Any] | str,
@@ -66,8 +72,8 @@ class Registry:
         key = (kind, framework, info.name)
         if key in self._entries:
             other = self._entries[key].source
-            raise PluginError(f"duplicate {kind} {info.name!r} for framework {framework!r}: "
-                              f"registered by {other} and again by {source}", source.plugin)
+            raise DuplicateError(f"duplicate {kind} {info.name!r} for framework {framework!r}: "
+                                 f"registered by {other} and again by {source}", source.plugin)
         entry = Entry(info, framework, _lazy(factory), source)
         self._entries[key] = entry
         return entry
@@ -76,16 +82,20 @@ class Registry:
                       source: Source) -> None:
         name = normalize(name)
         if name in self._frameworks:
-            raise PluginError(f"duplicate framework {name!r}: registered by {self._frameworks[name].source} "
-                              f"and again by {source}", source.plugin)
+            raise DuplicateError(f"duplicate framework {name!r}: registered by {self._frameworks[name].source} "
+                                 f"and again by {source}", source.plugin)
         self._frameworks[name] = FrameworkEntry(name, _lazy(factory), requirement, source)
 
-    def remove_source(self, plugin: str) -> int:
-        """Remove everything `plugin` registered (a plugin that fails is removed whole)."""
-        keys = [k for k, e in self._entries.items() if e.source.plugin == plugin]
+    def remove_source(self, source: Source | str) -> int:
+        """Remove everything `source` registered (a plugin that fails is removed whole). A `Source`
+        matches its distribution too, so two distributions with one entry-point name stay apart."""
+        def mine(other: Source) -> bool:
+            return other == source if isinstance(source, Source) else other.plugin == source
+
+        keys = [k for k, e in self._entries.items() if mine(e.source)]
         for k in keys:
             del self._entries[k]
-        for name in [n for n, f in self._frameworks.items() if f.source.plugin == plugin]:
+        for name in [n for n, f in self._frameworks.items() if mine(f.source)]:
             del self._frameworks[name]
             keys.append(("framework", name, name))
         return len(keys)
@@ -132,10 +142,7 @@ class Registry:
         """The framework adapter `name`, created once."""
         name = normalize(name)
         if name not in self._frameworks:
-            hint = ""
-            if name in PROVIDERS:
-                dist, cmd = PROVIDERS[name]
-                hint = f"; it is provided by {dist}, which is not installed: {cmd}"
+            hint = f"; {self.provider_hint(name)}" if name in PROVIDERS else ""
             valid = choices_text(self._frameworks) or "none installed"
             raise UnknownNameError(f"unknown framework {name!r} (installed: {valid}){hint}")
         if name not in self._framework_cache:
@@ -158,6 +165,14 @@ class Registry:
                               entry.source.plugin)
         return obj
 
+    def provider_hint(self, framework: str) -> str:
+        """Which distribution provides `framework`, and whether it is missing or installed but failed."""
+        dist, cmd = PROVIDERS[framework]
+        if dist in self.failed:
+            return (f"it is provided by {dist}, which is installed but failed to load ({self.failed[dist]}); "
+                    f"see `zoo plugins`")
+        return f"it is provided by {dist}, which is not installed: {cmd}"
+
     def _unknown(self, kind: Kind, name: str, framework: str | None) -> str:
         where = f" for framework {framework!r}" if framework else ""
         known = self.names(kind, framework)
@@ -167,10 +182,10 @@ class Registry:
             msg += f"; {hint}"
         decl = standard(kind, name)
         if decl is not None:
-            missing = [PROVIDERS[fw] for fw in ([framework] if framework else PROVIDERS) if fw in PROVIDERS
+            missing = [fw for fw in ([framework] if framework else PROVIDERS) if fw in PROVIDERS
                        and fw not in self._frameworks]
             if missing:
-                msg += "; it is provided by " + " or ".join(f"{d} ({c})" for d, c in missing)
+                msg += "; " + " or ".join(self.provider_hint(fw) for fw in missing)
         elif known:
             msg += f" (valid: {choices_text(known)})"
         return msg + f"; see `zoo list {kind}`"

@@ -27,10 +27,9 @@ for command in (plugins, list_cmd, show, validate, build, train, evaluate, predi
 
 
 def _plugin_commands() -> None:
-    from zoo.plugins import manager, registry
+    from zoo.plugins import add_commands
 
-    registry()
-    manager().hook.register_commands(cli=cli)
+    add_commands(cli)
 
 
 def main() -> None:

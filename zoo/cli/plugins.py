@@ -20,5 +20,7 @@ def plugins(as_json: bool) -> None:
     for r in recs:
         count = sum(len(v) for v in r.components.values())
         status = r.status if not r.error else f"{r.status}: {r.error}"
+        if r.refused:
+            status += f"; {len(r.refused)} duplicate name(s) refused (an earlier plugin keeps them; see --json)"
         rows.append([r.name, r.distribution or "-", r.version or "-", status, str(count)])
     table(rows, ["plugin", "distribution", "version", "status", "components"])

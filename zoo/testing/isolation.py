@@ -50,7 +50,8 @@ def isolated(*objs: Any, installed: Installed = False, strict: bool = True) -> I
     """A registry of the built-ins, `objs` (modules or objects with ``@hookimpl`` methods) and,
     with ``installed``, the installed plugins: True for all, or a collection of entry-point
     names such as ``("torch",)``. With ``strict`` a plugin in `objs` that fails to load raises
-    its PluginError (installed plugins that fail are only recorded, as in production)."""
+    its PluginError, and so does a duplicate name it registers (installed plugins that fail are
+only recorded, and a duplicate only refused, as in production)."""
     names = [plugin_name(o, i) for i, o in enumerate(objs)]
     allow: str | None = os.environ.get("ZOO_LOAD_PLUGINS")
     if installed is not True and installed:
@@ -65,4 +66,6 @@ def isolated(*objs: Any, installed: Installed = False, strict: bool = True) -> I
             for rec in plugins.records():
                 if rec.name in names and rec.status == "failed":
                     raise PluginError(f"plugin {rec.name!r} failed to load: {rec.error}", rec.name)
+                if rec.name in names and rec.refused:  # in production only that name is refused
+                    raise PluginError(rec.refused[0], rec.name)
         yield reg

@@ -1,0 +1,4 @@
+"""A plugin that calls sys.exit() at import."""
+import sys
+
+sys.exit(3)
