@@ -7,7 +7,9 @@ one component or a list of them, each with an optional ``weight``. See docs/reci
 from __future__ import annotations
 
 import copy
+import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import yaml
 
 from zoo.errors import RecipeError, UnknownNameError, choices_text, suggest
+from zoo.interfaces.component import Param
 
 RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vectorizer", "head", "loss",
                "dataset", "train", "augment", "frameworks")
@@ -26,6 +29,30 @@ PRECISIONS = ("fp32", "bf16")
 DEFAULT_RECIPE = "default"
 #: Adam / AdamW epsilon on every framework (Keras' default), so both take the same steps
 ADAM_EPSILON = 1e-7
+#: largest input side a recipe may ask for (a batch of 32 RGB images this size is 400 MB of uint8)
+MAX_INPUT_SIZE = 2048
+
+
+class YamlLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` reading numbers as YAML 1.2 does: ``3e-4`` and ``1E3`` are floats
+    (YAML 1.1, PyYAML's default, needs a dot and a signed exponent and reads them as strings)."""
+
+
+YamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """`text` parsed as safe YAML with YAML 1.2 numbers (see `YamlLoader`)."""
+    return yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _ranged(default: Any, **bounds: Any) -> Any:
+    """A dataclass field whose value range is declared as a `Param` (checked by `parse`)."""
+    return field(default=default, metadata={"param": Param(default, type(default), **bounds)})
 
 
 @dataclass(frozen=True)
@@ -45,29 +72,29 @@ class ComponentSpec:
 
 @dataclass(frozen=True)
 class TrainSpec:
-    epochs: int = 10                       # passes over the training split (or of steps_per_epoch)
-    batch_size: int = 32
-    steps_per_epoch: int = 0               # 0: one pass over the training split
-    optimizer: str = "adam"                # adam, adamw, sgd
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    momentum: float = 0.9                  # sgd only
-    schedule: str = "none"                 # none, plateau, exponential, cosine
-    factor: float = 0.2                    # plateau: lr *= factor
-    patience: int = 10                     # plateau: epochs without val_loss improvement
-    min_lr: float = 1e-7                   # plateau, cosine floor
-    decay_steps: int = 1000                # exponential: lr * rate ** (step / decay_steps)
-    decay_rate: float = 0.9                # exponential
-    early_stopping: int = 0                # patience in epochs on val_loss; 0 = off
-    seed: int = 0                          # data order, augmentation and initial weights
-    precision: str = "fp32"                # fp32 or bf16 (autocast where it pays)
+    epochs: int = _ranged(10, ge=1)                   # passes over the training split (or of steps_per_epoch)
+    batch_size: int = _ranged(32, ge=1)
+    steps_per_epoch: int = _ranged(0, ge=0)           # 0: one pass over the training split
+    optimizer: str = "adam"                           # adam, adamw, sgd
+    lr: float = _ranged(1e-3, gt=0.0)
+    weight_decay: float = _ranged(0.0, ge=0.0)
+    momentum: float = _ranged(0.9, ge=0.0, le=1.0)    # sgd only
+    schedule: str = "none"                            # none, plateau, exponential, cosine
+    factor: float = _ranged(0.2, gt=0.0, le=1.0)      # plateau: lr *= factor
+    patience: int = _ranged(10, ge=1)                 # plateau: epochs without val_loss improvement
+    min_lr: float = _ranged(1e-7, ge=0.0)             # plateau, cosine floor
+    decay_steps: int = _ranged(1000, ge=1)            # exponential: lr * rate ** (step / decay_steps)
+    decay_rate: float = _ranged(0.9, gt=0.0)          # exponential
+    early_stopping: int = _ranged(0, ge=0)            # patience in epochs on val_loss; 0 = off
+    seed: int = _ranged(0, ge=0)                      # data order, augmentation and initial weights
+    precision: str = "fp32"                           # fp32 or bf16 (autocast where it pays)
 
 
 @dataclass(frozen=True)
 class AugmentSpec:
-    hflip: bool = False                    # horizontal flip with probability 0.5
-    crop: float = 0.0                      # random crop keeping the object; max share of margin cut
-    jitter: float = 0.0                    # colour jitter strength (brightness, contrast, saturation)
+    hflip: bool = False                               # horizontal flip with probability 0.5
+    crop: float = _ranged(0.0, ge=0.0, le=1.0)        # random crop keeping the object; max share of margin cut
+    jitter: float = _ranged(0.0, ge=0.0, le=1.0)      # colour jitter strength (brightness, contrast, saturation)
 
 
 @dataclass(frozen=True)
@@ -114,7 +141,7 @@ def load_file(path: str | Path) -> dict[str, dict[str, Any]]:
     """The raw recipes of a YAML file with a top-level ``recipes:`` mapping."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
     except FileNotFoundError:
         raise RecipeError(f"recipe file {str(path)!r} does not exist") from None
     except yaml.YAMLError as exc:
@@ -170,7 +197,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str], recipe: str =
         if not sep or not key:
             raise RecipeError(f"recipe {recipe!r}: override {item!r} is not of the form dotted.key=value")
         try:
-            value = yaml.safe_load(text) if text else ""
+            value = load_yaml(text) if text else ""
         except yaml.YAMLError:
             value = text
         parts = key.strip().split(".")
@@ -213,6 +240,8 @@ def parse(name: str, raw: Mapping[str, Any]) -> Recipe:
     if not isinstance(raw["loss"], list) or not raw["loss"]:
         raise RecipeError(f"{where}, key 'loss': give a loss name or a list of {{name, weight, ...}}")
     losses = tuple(_component(t, f"{where}, key 'loss.{i}'", loss=True) for i, t in enumerate(raw["loss"]))
+    if all(t.weight == 0 for t in losses):
+        raise RecipeError(f"{where}, key 'loss': all loss weights are zero; give at least one term a weight above 0")
     return Recipe(
         name=name, loss=losses, **comps,
         input_size=_size(raw.get("input_size", 128), where),
@@ -235,13 +264,22 @@ def _component(value: Any, where: str, loss: bool = False) -> ComponentSpec:
         raise RecipeError(f"{where}: 'weight' is only for loss terms")
     if not isinstance(weight, (int, float)) or isinstance(weight, bool):
         raise RecipeError(f"{where}: weight must be a number, got {weight!r}")
+    if not math.isfinite(weight):
+        raise RecipeError(f"{where}: weight must be a finite number, got {weight!r}")
+    if weight < 0:
+        raise RecipeError(f"{where}: weight must be >= 0, got {weight!r}")
     return ComponentSpec(value["name"], params, float(weight))
 
 
 def _size(value: Any, where: str) -> tuple[int, int]:
+    """(H, W) of ``input_size``; the backbone's minimum is checked by `zoo.validation`."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return (value, value)
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) and v > 0 for v in value):
+        value = [value, value]
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        if max(value) > MAX_INPUT_SIZE:
+            raise RecipeError(f"{where}, key 'input_size': {max(value)} is above the maximum {MAX_INPUT_SIZE}; "
+                              "use a smaller size (images are resized to it)")
         return (int(value[0]), int(value[1]))
     raise RecipeError(f"{where}, key 'input_size': expected a positive int or [height, width], got {value!r}")
 
@@ -258,6 +296,12 @@ def _dataclass(cls: type, value: Any, where: str) -> Any:
             v = float(v)
         if type(v) is not type(default):
             raise RecipeError(f"{where}.{key}: expected {type(default).__name__}, got {v!r}")
+        param = valid[key].metadata.get("param")
+        if param is not None:
+            try:
+                v = param.check(v)
+            except ValueError as exc:
+                raise RecipeError(f"{where}.{key}: {exc}") from None
         out[key] = v
     spec = cls(**out)
     for key, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("precision", PRECISIONS)):

@@ -24,6 +24,7 @@ from zoo.interfaces.dataset import Dataset
 from zoo.interfaces.framework import Framework, Outputs
 from zoo.recipes import Recipe, apply_overrides, parse
 from zoo.registry import Registry
+from zoo.validation import validate
 
 
 def decode_outputs(plan_or_encoding: Plan | str, outputs: Outputs) -> tuple[np.ndarray, np.ndarray | None]:
@@ -145,12 +146,15 @@ def evaluate_outputs(plan: Plan, outputs: Outputs, test: Pipeline, train: Pipeli
 
 def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None = None,
           resume: str | Path | None = None, workers: int = 2) -> Path:
-    """Train `recipe` on `framework`; return the run directory (see `zoo.runs`)."""
+    """Train `recipe` on `framework`; return the run directory (see `zoo.runs`). Every part of the
+    recipe, dataset parameters included, is validated before anything is built or written."""
     if resume is not None:
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
         framework = runs.read_run(run_dir)["framework"]
+        validate(recipe, reg, framework)
     else:
+        validate(recipe, reg, framework)
         run_dir = Path(out) if out else runs.new_dir(recipe.name, framework)
         if (run_dir / runs.RUN).exists():
             raise ZooError(f"{str(run_dir)!r} already holds a run; use --resume {run_dir} or another --out")
@@ -213,6 +217,7 @@ def evaluate(run_dir: str | Path, reg: Registry, overrides: tuple[str, ...] = ()
     if overrides:
         raw = apply_overrides({"name": recipe.name, **recipe.to_dict()}, overrides, recipe.name)
         recipe = parse(raw.pop("name"), raw)
+        validate(recipe, reg, plan.framework)
     dataset = build_dataset(recipe, reg, recipe.dataset)
     data = prepare_data(recipe, dataset, workers)
     pipeline = {"test": data.test, "val": data.val, "train": data.train}[split]

@@ -37,6 +37,11 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
             out.append(f"{where}, key {key!r}: {exc}")
         except ValueError as exc:
             out.append(f"{where}, key {key}.{str(exc).removeprefix('parameter ')}")
+    if "backbone" in metas:
+        need = int(metas["backbone"].get("min_input", metas["backbone"].get("stride", 1)))
+        if min(recipe.input_size) < need:
+            out.append(f"{where}, key 'input_size': input_size {min(recipe.input_size)} is too small for backbone "
+                       f"{recipe.backbone.name!r}: it needs at least {need}; set input_size to {need} or more")
     if "head" not in metas:
         return out
     head, head_params = metas["head"], resolved["head"]

@@ -13,13 +13,18 @@ from zoo.errors import DataError
 
 
 def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
-    """``key=value`` strings -> params, values parsed with yaml.safe_load."""
+    """``key=value`` strings -> params, values parsed as YAML (`zoo.recipes.load_yaml`: 1e-3 is a float)."""
+    from zoo.recipes import load_yaml
+
     params: dict[str, Any] = {}
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise DataError(f"--set {item!r}: expected KEY=VALUE, e.g. --set root=~/data/raccoon")
-        params[key.strip()] = yaml.safe_load(value) if value.strip() else ""
+        try:
+            params[key.strip()] = load_yaml(value) if value.strip() else ""
+        except yaml.YAMLError:
+            params[key.strip()] = value
     return params
 
 

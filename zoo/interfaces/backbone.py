@@ -14,6 +14,8 @@ Metadata (`ComponentInfo.meta`):
     out_channels   int, channels of the feature map
     preprocessing  a mode of `zoo.preprocess` (what the pretrained weights were trained on)
     stride         int, total downsampling factor of the trunk
+    min_input      int, optional: the smallest input side it accepts (default: ``stride``);
+                   `zoo validate` refuses a recipe whose ``input_size`` is below it
 """
 from __future__ import annotations
 

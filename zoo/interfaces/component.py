@@ -7,6 +7,7 @@ torch or TensorFlow; factories import their framework only when called.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,21 +22,32 @@ _TYPE_NAMES: dict[type, str] = {int: "int", float: "float", str: "str", bool: "b
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a component: default, type and, optionally, the valid choices.
+    """One parameter of a component: default, type, and optionally its valid choices and range.
 
-    `type` is a Python type or a tuple of them; an int is accepted where a float is
-    expected; `None` is accepted when the default is `None`.
+    `type` is a Python type or a tuple of them; an int is accepted where a float is expected;
+    `None` is accepted when the default is `None`; floats must be finite. The range belongs to
+    the declaration and is checked wherever the value is (``zoo validate`` included):
+
+    * ``ge`` / ``gt`` / ``le``: inclusive minimum, exclusive minimum, inclusive maximum of a
+      number, or of each item of a list;
+    * ``items``: the type of each item of a list; ``min_len``: its fewest items.
     """
 
     default: Any
     type: type | tuple[type, ...] = object
     choices: tuple[Any, ...] = ()
     help: str = ""
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    items: type | None = None
+    min_len: int = 0
 
     @property
     def type_name(self) -> str:
         types = self.type if isinstance(self.type, tuple) else (self.type,)
-        return "|".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        name = "|".join(_TYPE_NAMES.get(t, t.__name__) for t in types)
+        return f"{name}[{_TYPE_NAMES.get(self.items, self.items.__name__)}]" if self.items else name
 
     def check(self, value: Any) -> Any:
         """Return `value` coerced to this parameter's type; raise ValueError naming the problem."""
@@ -44,24 +56,59 @@ class Param:
         types = self.type if isinstance(self.type, tuple) else (self.type,)
         if isinstance(value, tuple):
             value = list(value)
-        if float in types and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if object not in types and not isinstance(value, types) or (
-            isinstance(value, bool) and bool not in types and object not in types
-        ):
-            raise ValueError(f"expected {self.type_name}, got {type(value).__name__} {value!r}")
+        value = _typed(value, types, self.type_name)
         if self.choices and value not in self.choices:
             valid = ", ".join(repr(c) for c in self.choices)
             raise ValueError(f"{value!r} is not one of {valid}")
+        if isinstance(value, list):
+            if len(value) < self.min_len:
+                raise ValueError(f"{value!r} has {len(value)} items; give at least {self.min_len} item(s)")
+            if self.items is not None:
+                name = _TYPE_NAMES.get(self.items, self.items.__name__)
+                value = [self._in_range(_typed(v, (self.items,), name)) for v in value]
+            return value
+        return self._in_range(value)
+
+    def _in_range(self, value: Any) -> Any:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return value
+        if self.ge is not None and value < self.ge:
+            raise ValueError(f"{value!r} is below the minimum {self.ge!r}")
+        if self.gt is not None and value <= self.gt:
+            raise ValueError(f"{value!r} must be above {self.gt!r}")
+        if self.le is not None and value > self.le:
+            raise ValueError(f"{value!r} is above the maximum {self.le!r}")
         return value
+
+    def range_text(self) -> str:
+        """The declared range in words ("" when none), e.g. ``minimum 1, maximum 10``."""
+        parts = [f"minimum {self.ge!r}" if self.ge is not None else "", f"above {self.gt!r}" if self.gt is not None
+                 else "", f"maximum {self.le!r}" if self.le is not None else "",
+                 f"at least {self.min_len} item(s)" if self.min_len else ""]
+        return ", ".join(p for p in parts if p)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"default": self.default, "type": self.type_name}
         if self.choices:
             out["choices"] = list(self.choices)
+        if self.range_text():
+            out["range"] = self.range_text()
         if self.help:
             out["help"] = self.help
         return out
+
+
+def _typed(value: Any, types: tuple[type, ...], name: str) -> Any:
+    """`value` checked against `types` (an int is accepted as a float; floats must be finite)."""
+    if float in types and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if object not in types and not isinstance(value, types) or (
+        isinstance(value, bool) and bool not in types and object not in types
+    ):
+        raise ValueError(f"expected {name}, got {type(value).__name__} {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, got {value!r}")
+    return value
 
 
 Meta = Mapping[str, Any] | Callable[[Mapping[str, Any]], Mapping[str, Any]]

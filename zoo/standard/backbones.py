@@ -20,12 +20,16 @@ BN_MOMENTUM = 0.9
 
 
 def _simple_cnn_meta(p: Mapping[str, Any]) -> dict[str, Any]:
-    return {"out_channels": p["filters"][-1], "preprocessing": "unit", "stride": 2 ** len(p["filters"])}
+    side = 1  # the smallest input leaving a 1x1 map: each block is conv (valid: -(k - 1)) then pool /2
+    for _ in p["filters"]:
+        side = 2 * side + (p["kernel"] - 1 if p["padding"] == "valid" else 0)
+    return {"out_channels": p["filters"][-1], "preprocessing": "unit", "stride": 2 ** len(p["filters"]),
+            "min_input": side}
 
 
 def _mobilenet_meta(p: Mapping[str, Any]) -> dict[str, Any]:
     channels = 1280 if p["alpha"] <= 1.0 else int(1280 * p["alpha"])
-    return {"out_channels": channels, "preprocessing": "torch", "stride": 32}
+    return {"out_channels": channels, "preprocessing": "torch", "stride": 32, "min_input": 32}
 
 
 BACKBONES = (
@@ -33,19 +37,19 @@ BACKBONES = (
         "simple_cnn",
         description="seed 000's CNN: per entry of `filters`, Conv kxk + ReLU (+BN) + MaxPool 2",
         params={
-            "filters": Param([32], list, help="output channels of each conv block"),
-            "kernel": Param(3, int, help="conv kernel size"),
+            "filters": Param([32], list, help="output channels of each conv block", items=int, ge=1, min_len=1),
+            "kernel": Param(3, int, help="conv kernel size", ge=1),
             "padding": Param("valid", str, ("valid", "same")),
             "batch_norm": Param(False, bool, help="BatchNorm after each conv (eps 1e-3, momentum 0.9 Keras-style)"),
         },
         meta=_simple_cnn_meta,
     ),
     declare_backbone("resnet18", description="ResNet-18 trunk (timm layout, written by hand on Keras)",
-                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32}),
+                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32, "min_input": 32}),
     declare_backbone("resnet50", description="ResNet-50 trunk (timm / keras.applications)",
-                     meta={"out_channels": 2048, "preprocessing": "torch", "stride": 32}),
+                     meta={"out_channels": 2048, "preprocessing": "torch", "stride": 32, "min_input": 32}),
     declare_backbone("vgg16", description="VGG16 conv trunk, 14.7 M parameters (include_top=False)",
-                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32}),
+                     meta={"out_channels": 512, "preprocessing": "torch", "stride": 32, "min_input": 32}),
     declare_backbone(
         "mobilenet_v2",
         description="MobileNetV2 trunk up to out_relu, width multiplier alpha",
