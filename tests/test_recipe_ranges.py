@@ -142,5 +142,5 @@ def test_evaluate_validates_overrides_before_building(fake_registry: Registry, m
     plan = make_plan(_recipe(), "fake", fake_registry, num_classes=0)
     monkeypatch.setattr(training, "load_run", lambda run, reg: (plan, None, None))
     monkeypatch.setattr(training, "build_dataset", lambda *a, **k: pytest.fail("built before validation"))
-    with pytest.raises(RecipeError, match="parameter 'n': expected int, got str 'abc'"):
+    with pytest.raises(RecipeError, match="dataset.'n': expected int, got str 'abc'"):
         training.evaluate("run", fake_registry, ("dataset.n=abc",))
