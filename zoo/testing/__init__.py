@@ -5,6 +5,8 @@
 * `isolated(*plugins, installed=False)`: a registry of the built-ins plus `plugins`
   (context manager); pytest fixtures ``zoo_registry`` and ``register_plugin`` wrap it
   (``pytest_plugins = ["zoo.testing.fixtures"]`` in your conftest).
+* The pytest plugin ``zoo.testing.fixtures`` imports torch and torchvision.ops first when
+  TensorFlow is installed too (importing TensorFlow first crashes triton; see its docstring).
 * `tiny_dataset(n=16, size=32)`: a tiny in-memory `zoo.interfaces.Dataset`.
 * `check_component(kind, name, framework, params)`: conformance of one component through
   the framework adapter (shapes, config round trip, training, checkpoints).

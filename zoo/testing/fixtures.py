@@ -12,14 +12,36 @@ Fixtures:
     tiny_data        `zoo.testing.tiny_dataset()` (16 images of 32 px)
 
 Helpers: `require_framework(name)` skips the test when the framework is not installed.
+
+Import order guard: when torch (with torchvision) and TensorFlow are both installed, loading
+this plugin imports ``torch`` and ``torchvision.ops`` at once, before any test module. TensorFlow
+and triton (pulled in by torchvision.ops) each bundle LLVM, and importing TensorFlow first makes
+the later triton import abort the process ("Option ... registered more than once"), so without
+the guard a test session crashes or not depending on the order of its test modules. A conftest
+that imports TensorFlow itself must do so after ``pytest_plugins`` is loaded (or import torch first).
 """
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
 import pytest
+
+
+def _import_torch_before_tensorflow() -> None:
+    """Import torch and torchvision.ops now when both they and TensorFlow are installed."""
+    def installed(name: str) -> bool:
+        return name in sys.modules or importlib.util.find_spec(name) is not None
+
+    if installed("tensorflow") and installed("torch") and installed("torchvision"):
+        import torch  # noqa: F401
+        import torchvision.ops  # noqa: F401
+
+
+_import_torch_before_tensorflow()
 
 from zoo.registry import Registry
 from zoo.testing.minimal import FrameworkUnavailable, framework_engine

@@ -77,19 +77,27 @@ def precision(mode: str) -> Iterator[None]:
         keras.config.set_dtype_policy(old)
 
 
+def _as_part(layer: Any, part: str) -> Any:
+    """`layer` named after its part: the adapter finds parts by these names (`summary`), so a
+    factory may return a layer under any name, e.g. keras.applications' own ``mobilenetv2_1.00_224``.
+    The name does not enter the weights file (Keras 3 stores layers by position and class)."""
+    layer.name = part
+    return layer
+
+
 def build_localizer(plan: Plan) -> Localizer:
     """The plan's localizer, its layers in the recipe's precision, its objective attached."""
     h, w = plan.input_size
     keras.utils.set_random_seed(plan.recipe.train.seed)
     with precision(plan.recipe.train.precision):
-        backbone = plan.build("backbone", input_size=(h, w))
+        backbone = _as_part(plan.build("backbone", input_size=(h, w)), "backbone")
         inputs = keras.Input((h, w, 3), name="image")
         fmap = backbone(Preprocess(plan.preprocessing, name="preprocess")(inputs))
         channels, size = int(fmap.shape[-1]), (int(fmap.shape[1]), int(fmap.shape[2]))
-        vectorizer = plan.build("vectorizer", in_channels=channels, in_size=size)
+        vectorizer = _as_part(plan.build("vectorizer", in_channels=channels, in_size=size), "vectorizer")
         vector = vectorizer(fmap)
-        head = plan.build("head", in_features=int(vector.shape[-1]), in_channels=channels,
-                          num_classes=plan.num_classes)
+        head = _as_part(plan.build("head", in_features=int(vector.shape[-1]), in_channels=channels,
+                                   num_classes=plan.num_classes), "head")
         pooled = layers.GlobalAveragePooling2D(name="pooled")(fmap) if getattr(head, "uses_pooled", False) else None
         outputs = head(vector, pooled)
     init.share_initial_weights(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head},
