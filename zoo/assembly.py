@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoo import boxes
+from zoo.errors import DataError, RecipeError
 from zoo.interfaces.component import Entry, Kind
 from zoo.interfaces.dataset import Dataset
 from zoo.recipes import ComponentSpec, Recipe
@@ -74,15 +75,38 @@ def _part(reg: Registry, kind: Kind, spec: ComponentSpec, framework: str) -> Par
 
 
 def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None) -> Plan:
-    """Validate `recipe` for `framework` and resolve it. `num_classes` defaults to the dataset's
-    (read only when the head predicts classes)."""
+    """Validate `recipe` for `framework` and resolve it. `num_classes` (the data's count, when the
+    caller has read the data) defaults to `class_count`; it must agree with ``head.classes``."""
     validate(recipe, reg, framework)
     head = _part(reg, "head", recipe.head, framework)
-    if num_classes is None:
-        num_classes = build_dataset(recipe, reg).num_classes if head.meta["classes"] else 0
+    if not head.meta["classes"]:
+        num_classes = 0
+    elif num_classes is None:
+        num_classes = class_count(recipe, reg)
+    elif head.params.get("classes") and head.params["classes"] != num_classes:
+        raise RecipeError(f"recipe {recipe.name!r}, key 'head.classes': {head.params['classes']} classes, but "
+                          f"dataset {recipe.dataset.name!r} has {num_classes}; set head.classes={num_classes} or 0")
     return Plan(recipe, framework, _part(reg, "backbone", recipe.backbone, framework),
                 _part(reg, "vectorizer", recipe.vectorizer, framework), head,
                 tuple(_part(reg, "loss", t, framework) for t in recipe.loss), num_classes, reg)
+
+
+def class_count(recipe: Recipe, reg: Registry) -> int:
+    """K for the recipe's class head without reading data when possible: ``head.classes`` when
+    set, else the dataset's declared ``num_classes`` (from its parameters), else the data's own."""
+    given = int(reg.info("head", recipe.head.name).resolve(recipe.head.params).get("classes") or 0)
+    if given:
+        return given
+    info = reg.info("dataset", recipe.dataset.name)
+    declared = info.metadata(info.resolve(recipe.dataset.params)).get("num_classes")
+    if declared:
+        return int(declared)
+    try:
+        return build_dataset(recipe, reg).num_classes
+    except DataError as exc:
+        raise RecipeError(f"recipe {recipe.name!r}: head {recipe.head.name!r} needs the class count and dataset "
+                          f"{recipe.dataset.name!r} knows it only from its data ({exc}); "
+                          f"set head.classes=K to build without the data") from None
 
 
 def build_dataset(recipe: Recipe, reg: Registry, spec: ComponentSpec | None = None) -> Dataset:

@@ -153,6 +153,8 @@ class Registry:
         """Call the factory of (kind, name, framework) with resolved `params` and `context`."""
         entry = self.get(kind, name, framework)
         resolved = entry.info.resolve(params)
+        if kind == "head":
+            resolved.pop("classes", None)  # consumed by the core: the factory gets num_classes
         try:
             obj = entry.factory(**resolved, **context)
         except ImportError as exc:

@@ -36,6 +36,17 @@ def _reader(**params: Param) -> dict[str, Param]:
     return {**params, **_READER}
 
 
+_PET_CLASSES = {"breed": 37, "species": 2, "binary_first": 2}
+
+
+def _pets_classes(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"classes": True, "num_classes": _PET_CLASSES[params["labels"]]}
+
+
+def _shapes_classes(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    return {"classes": True, "num_classes": params["classes"]}
+
+
 def _csv_classes(params: Mapping[str, Any]) -> Mapping[str, Any]:
     return {"classes": params["layout"] in ("raccoon", "lars76") or "class" in params["columns"]}
 
@@ -47,7 +58,7 @@ def register_datasets(register: Any) -> None:
     register(declare_dataset("shapes", description="coloured shapes on textured noise; class = shape (built in)",
                              params={**_SYNTH, "classes": Param(4, int, help="shape classes, 2 to 6: disc, square, "
                                                                 "triangle, cross, ring, diamond")},
-                             classes=True), "zoo.datasets.synthetic:shapes")
+                             classes=_shapes_classes), "zoo.datasets.synthetic:shapes")
     register(declare_dataset("cats", description="scikit-image's cat photo pasted on black or natural photos "
                                                  "(Ganz cases 2, 3; needs scikit-image)",
                              params={**_SYNTH, "background": Param("black", str, ("black", "natural"))}),
@@ -88,7 +99,7 @@ def register_datasets(register: Any) -> None:
                                  classes=Param("classes.txt", str, help="class names file, relative to root"),
                                  test=_TEST_SHARE)), "zoo.datasets.yolo:yolo")
     register(declare_dataset("oxford_pets", description="Oxford-IIIT Pet head boxes (official layout)",
-                             classes=True,
+                             classes=_pets_classes,
                              params={**_reader(
                                  root=Param("oxford-iiit-pet", str, help="folder holding images/ and annotations/"),
                                  labels=Param("breed", str, ("breed", "species", "binary_first")),

@@ -9,7 +9,10 @@ Conventions (DEVELOPERS.md):
     box    float32 (4,), normalized ``[x1, y1, x2, y2]`` in [0, 1] of the image
     label  int class index into ``class_names``, or -1 when the dataset has no classes
 
-Metadata: ``classes`` (bool, whether items carry class labels; may depend on parameters).
+Metadata (may depend on parameters): ``classes`` (bool, whether items carry class labels) and,
+optionally, ``num_classes`` (int): the class count when the parameters alone fix it (oxford_pets
+``labels: binary_first`` has 2). With it, a class head's model is built without reading the data
+(``zoo build``); without it the core reads the dataset, or takes the recipe's ``head.classes``.
 """
 from __future__ import annotations
 
@@ -89,7 +92,8 @@ class Dataset(ABC):
 
 def declare_dataset(name: str, *, description: str, params: Mapping[str, Param] | None = None,
                     classes: bool | Meta = False) -> ComponentInfo:
-    """A dataset declaration; ``classes`` may be a function of the parameters."""
+    """A dataset declaration; ``classes`` is a bool or a function of the resolved parameters
+    returning the metadata (``{"classes": bool, "num_classes": int}``, the count optional)."""
     meta: Meta = classes if callable(classes) else {"classes": bool(classes)}
     return ComponentInfo("dataset", name, dict(params or {}), description, meta)
 

@@ -8,7 +8,9 @@ Built object (framework module), called as ``head(vector, pooled)``:
             (E = `zoo.boxes.size(encoding)`), and ``"logits"`` (N, K) for class heads.
 
 Factory: ``factory(in_features=D, in_channels=C, num_classes=K, **params)``; K is 0 for
-datasets without classes.
+datasets without classes. Class heads also declare ``classes`` (K, 0 = from the dataset): the
+core consumes it to find K when the dataset cannot tell without its files, and does not pass it
+to the factory.
 
 Every head takes ``encoding`` (a `zoo.boxes.ENCODINGS` name) and ``activation`` (sigmoid or
 linear). Core code encodes targets into that encoding and decodes predictions from it.
@@ -23,6 +25,7 @@ from zoo.boxes import ENCODINGS
 from zoo.interfaces.component import ComponentInfo, Param
 
 ACTIVATIONS = ("sigmoid", "linear")
+CLASSES = Param(0, int, help="class count K; 0 takes it from the dataset (set it to build without the data)")
 ENCODING = Param("xyxy", str, ENCODINGS, "box encoding of the output")
 ACTIVATION = Param("sigmoid", str, ACTIVATIONS, "output activation of the box")
 
@@ -30,5 +33,6 @@ ACTIVATION = Param("sigmoid", str, ACTIVATIONS, "output activation of the box")
 def declare_head(name: str, *, description: str, classes: bool,
                  params: Mapping[str, Param] | None = None) -> ComponentInfo:
     """A head declaration; adds the standard ``encoding`` and ``activation`` parameters."""
-    all_params = {"encoding": ENCODING, "activation": ACTIVATION, **(params or {})}
+    all_params = {"encoding": ENCODING, "activation": ACTIVATION, **({"classes": CLASSES} if classes else {}),
+                  **(params or {})}
     return ComponentInfo("head", name, all_params, description, {"classes": classes})

@@ -89,7 +89,7 @@ def tiny_dataset(n: int = 16, size: int = 32, classes: int = 0, seed: int = 0) -
 TINY_INFO = declare_dataset(
     TINY, description="zoo.testing's tiny in-memory shapes (tests only)",
     params={"n": Param(16, int), "size": Param(32, int), "classes": Param(0, int, (0, 2, 3)), "seed": Param(0, int)},
-    classes=lambda p: {"classes": p["classes"] > 0},
+    classes=lambda p: {"classes": p["classes"] > 0, "num_classes": p["classes"]},
 )
 
 
