@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
-from zoo.datasets.synthetic import Synthetic
+from zoo.datasets.synthetic import ItemDraws, Synthetic
 from zoo.errors import DataError
 
 BACKGROUNDS = ("astronaut", "coffee", "rocket", "hubble_deep_field", "camera", "grass", "gravel", "brick")
@@ -42,15 +42,15 @@ class Cats(Synthetic):
         self._cat, self._backgrounds = photos()
         super().__init__(n, size, val, test, seed)
 
-    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         s, n = self.size, self.n
         aspect = self._cat.height / self._cat.width
-        w = rng.integers(max(4, s // 4), int(s * 0.6) + 1, n)
+        w = rng.integers(max(4, s // 4), int(s * 0.6) + 1)
         h = np.maximum(1, np.rint(w * aspect)).astype(np.int64)
         x1, y1 = rng.integers(0, s - w + 1), rng.integers(0, s - h + 1)
-        bg = rng.integers(0, len(self._backgrounds), n)
-        crop = rng.uniform(0.4, 1.0, n)  # crop side as a share of the background's short side
-        corner = rng.uniform(0, 1, (n, 2))
+        bg = rng.integers(0, len(self._backgrounds))
+        crop = rng.uniform(0.4, 1.0)  # crop side as a share of the background's short side
+        corner = np.stack([rng.uniform(), rng.uniform()], 1)
         self._geom = np.stack([x1, y1, w, h, bg], 1)
         self._crop = np.concatenate([crop[:, None], corner], 1)
         return np.stack([x1, y1, x1 + w, y1 + h], 1).astype(np.float32) / s, np.full(n, -1, np.int64)

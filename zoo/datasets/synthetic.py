@@ -1,8 +1,9 @@
 """Built-in synthetic datasets, generated per item from (seed, index): no download, no state.
 
-Contract: every geometry (box, label, background choice) is drawn for all items at once from
-``seed`` when the dataset is made, so `targets()` costs no rendering and item `i` is the same
-image whatever order items are loaded in; rendering is vectorized numpy (no per-pixel loops).
+Contract: item `i` is a pure function of (seed, i): the same whatever `n` and whatever order
+items are loaded in. Every geometry (box, label, background choice) is drawn for all items at once
+when the dataset is made, from a counter-based hash of (seed, index) (`ItemDraws`), so `targets()`
+costs no rendering; rendering is vectorized numpy (no per-pixel loops).
 """
 from __future__ import annotations
 
@@ -19,6 +20,36 @@ from zoo.interfaces.dataset import Dataset, Sample
 SHAPES = ("disc", "square", "triangle", "cross", "ring", "diamond")
 
 
+class ItemDraws:
+    """Uniform draws in [0, 1) that depend only on (seed, index, draw number): splitmix64 of the
+    three, vectorized over the indices. Item i's geometry is thus the same whatever `n` is."""
+
+    def __init__(self, seed: int, n: int) -> None:
+        self.key = np.uint64(int(seed) % 2**64)
+        self.index = np.arange(n, dtype=np.uint64)
+        self.count = 0
+
+    def uniform(self, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+        """The next draw of every item, uniform in [low, high)."""
+        self.count += 1
+        with np.errstate(over="ignore"):
+            x = _mix(_mix(self.key + np.uint64(0x9E3779B97F4A7C15) * np.uint64(self.count)) ^ self.index)
+        return low + (high - low) * ((x >> np.uint64(11)).astype(np.float64) / 2.0**53)
+
+    def integers(self, low: int | np.ndarray, high: int | np.ndarray) -> np.ndarray:
+        """The next draw of every item, an integer in [low, high) (numpy's convention)."""
+        low, high = np.asarray(low, np.int64), np.asarray(high, np.int64)
+        return np.minimum(low + np.floor(self.uniform() * (high - low)).astype(np.int64), high - 1)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finalizer (uint64 arithmetic wraps)."""
+    x = np.asarray(x, np.uint64)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
 class Synthetic(Dataset):
     """Base of the synthetic sets: `n` square images of side `size`, seeded val / test shares."""
 
@@ -27,7 +58,7 @@ class Synthetic(Dataset):
             raise DataError(f"{type(self).__name__.lower()}: n={n}, size={size}; need n >= 1 and size >= 8")
         self.n, self.size, self.seed = n, size, seed
         self._val, self._test = val, test
-        self._boxes, self._labels = self._make_targets(np.random.default_rng([seed, 1]))
+        self._boxes, self._labels = self._make_targets(ItemDraws(seed, n))
 
     def __len__(self) -> int:
         return self.n
@@ -39,7 +70,7 @@ class Synthetic(Dataset):
         labels = self._labels if self.class_names else None
         return seeded_split(self.n, labels, self._val, self._test, self.seed)
 
-    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def _render(self, index: int) -> np.ndarray:
@@ -56,13 +87,13 @@ class Blobs(Synthetic):
     """White discs on black, as Ganz's generator: centre and radius drawn per item; the box is
     the disc's bounding square."""
 
-    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         s = self.size
         lo, hi = s // 16, s - s // 16
-        cx = rng.integers(lo, hi, self.n)
-        cy = rng.integers(lo, hi, self.n)
+        cx = rng.integers(lo, hi)
+        cy = rng.integers(lo, hi)
         room = np.minimum(np.minimum(cx, cy), np.minimum(s - cx, s - cy))
-        r = rng.integers(np.full(self.n, max(2, s // 32)), np.maximum(room, s // 32 + 1) + 1)
+        r = rng.integers(max(2, s // 32), np.maximum(room, s // 32 + 1) + 1)
         r = np.minimum(r, room)
         self._geom = np.stack([cx, cy, r], 1)
         self._geom_list = self._geom.tolist()
@@ -115,14 +146,14 @@ class Shapes(Synthetic):
         self.class_names = SHAPES[:classes]
         super().__init__(n, size, val, test, seed)
 
-    def _make_targets(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         s, n = self.size, self.n
-        w = rng.integers(max(4, s // 8), s // 2 + 1, n)
-        h = np.clip(np.rint(w * rng.uniform(0.6, 1.6, n)), max(4, s // 8), s * 3 // 4).astype(np.int64)
+        w = rng.integers(max(4, s // 8), s // 2 + 1)
+        h = np.clip(np.rint(w * rng.uniform(0.6, 1.6)), max(4, s // 8), s * 3 // 4).astype(np.int64)
         x1 = rng.integers(0, s - w + 1)
         y1 = rng.integers(0, s - h + 1)
         self._geom = np.stack([x1, y1, w, h], 1)
-        labels = rng.integers(0, len(self.class_names), n).astype(np.int64)
+        labels = rng.integers(0, len(self.class_names))
         return np.stack([x1, y1, x1 + w, y1 + h], 1).astype(np.float32) / s, labels
 
     def _render(self, index: int) -> np.ndarray:
