@@ -28,7 +28,15 @@ def offline_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise urllib.error.URLError("no network in tests")
 
     monkeypatch.setattr(file_utils, "urlretrieve", no_network)
+    monkeypatch.delenv("ZOO_OFFLINE", raising=False)
     return tmp_path / "models"
+
+
+def assert_same_weights(expected, actual) -> None:  # type: ignore[no-untyped-def]
+    """Every weight equal, and as many of them (zip alone would hide missing ones)."""
+    assert len(actual) == len(expected)
+    for a, b in zip(expected, actual):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def _randomize(module) -> None:  # type: ignore[no-untyped-def]
@@ -45,8 +53,7 @@ def test_local_weights_round_trip(name: str, params: dict, reg, tmp_path: Path) 
     module.save_weights(str(path))
     loaded = reg.build("backbone", name, "keras", {**params, "weights": str(path)}, input_size=SIZE)
     fresh = reg.build("backbone", name, "keras", params, input_size=SIZE)
-    for a, b, c in zip(get_weights(module), get_weights(loaded), get_weights(fresh)):
-        np.testing.assert_array_equal(a, b)
+    assert_same_weights(get_weights(module), get_weights(loaded))
     assert not all(np.array_equal(a, c) for a, c in zip(get_weights(module), get_weights(fresh)))
 
 
@@ -64,8 +71,8 @@ def test_legacy_h5_loads_by_name_into_an_application(reg, tmp_path: Path) -> Non
     path = tmp_path / "mnv2.h5"
     _legacy_h5(source, path)
     module = reg.build("backbone", "mobilenet_v2", "keras", {"alpha": 0.35, "weights": str(path)}, input_size=SIZE)
-    for a, b in zip(source.weights, module.weights):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # guards: every layer of the legacy file is loaded (not just the first), none left out
+    assert_same_weights([w.numpy() for w in source.weights], [w.numpy() for w in module.weights])
 
 
 def test_imagenet_from_the_keras_cache(reg, offline_cache: Path) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +82,21 @@ def test_imagenet_from_the_keras_cache(reg, offline_cache: Path) -> None:  # typ
     offline_cache.mkdir(parents=True)
     _legacy_h5(source, offline_cache / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_96_no_top.h5")
     module = reg.build("backbone", "mobilenet_v2", "keras", {"alpha": 0.35, "weights": "imagenet"}, input_size=(96, 96))
-    np.testing.assert_array_equal(source.weights[0].numpy(), module.weights[0].numpy())
+    # guards: the whole cached file is loaded, every weight
+    assert_same_weights([w.numpy() for w in source.weights], [w.numpy() for w in module.weights])
+
+
+def test_zoo_offline_fails_at_once_without_a_download(reg, offline_cache: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/keras.md: ZOO_OFFLINE=1 fails at once instead of trying the download."""
+    from keras.src.utils import file_utils
+
+    tried: list[str] = []
+    monkeypatch.setattr(file_utils, "urlretrieve", lambda url, *a, **k: tried.append(url))
+    monkeypatch.setenv("ZOO_OFFLINE", "1")
+    with pytest.raises(WeightsError, match="ZOO_OFFLINE") as info:
+        reg.build("backbone", "mobilenet_v2", "keras", {"alpha": 0.35, "weights": "imagenet"}, input_size=(96, 96))
+    assert tried == [] and "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize("name, params, file_name", [
