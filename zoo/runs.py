@@ -1,7 +1,8 @@
 """The run directory: one layout whatever the framework.
 
     recipe.yaml      the resolved recipe (load it back with `read_recipe`)
-    run.json         framework, recipe name, classes, status, timings, device
+    run.json         framework, recipe name, classes, status, timings, device; created first,
+                     exclusively, to claim the directory (`claim`)
     <weights>        the framework's weights file (model.safetensors / model.weights.h5)
     checkpoint/      the latest epoch's training state, for ``--resume``
     history.json     per-epoch logs (also history.csv)
@@ -11,10 +12,13 @@
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +34,12 @@ METRICS = "metrics.json"
 CHECKPOINT = "checkpoint"
 
 
+#: what an OSError that stops writing means, for a one-line message
+UNWRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR)
+
+
 def new_dir(recipe: str, framework: str, root: str | Path = "runs") -> Path:
-    """A fresh ``runs/<recipe>-<framework>-<time>`` directory."""
+    """A fresh ``runs/<recipe>-<framework>-<time>`` path (not created; `claim` creates it)."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = Path(root) / f"{recipe}-{framework}-{stamp}"
     n = 1
@@ -41,21 +49,64 @@ def new_dir(recipe: str, framework: str, root: str | Path = "runs") -> Path:
     return path
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write `path` via a temporary file and rename, so a killed process leaves the old file."""
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[str]:
+    """A temporary name beside `path` to write to; renamed onto `path` when the block succeeds,
+    removed when it fails, so a killed process leaves the old file. The file gets the mode a
+    plain ``open(path, "w")`` would (0666 less the umask), not mkstemp's 0600."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        os.close(fd)
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write `path` via a temporary file and rename (see `atomic_path`)."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         f.write(data.encode() if isinstance(data, str) else data)
-    os.replace(tmp, path)
 
 
 def write_json(path: Path, data: Any) -> None:
-    atomic_write(path, json.dumps(data, indent=2, default=_jsonable) + "\n")
+    """Strict JSON (no NaN / Infinity tokens: non-finite floats are written as null)."""
+    atomic_write(path, json.dumps(_finite(data), indent=2, default=_jsonable, allow_nan=False) + "\n")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "tolist"):
+        return _finite(value.tolist())
+    return value
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text())
+    """The JSON in `path`; ZooError naming the file when it is missing, unreadable or damaged."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ZooError(f"{str(path)!r} is missing; the run directory is incomplete: train it again "
+                       f"or resume it with `zoo train --resume {path.parent}`") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise ZooError(f"{str(path)!r} is damaged (not valid JSON: {str(exc).splitlines()[0][:80]}); "
+                       f"restore it from a copy or train the run again") from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -69,8 +120,21 @@ def write_recipe(run_dir: Path, recipe: Recipe) -> None:
 
 
 def read_recipe(run_dir: Path) -> Recipe:
-    raw = yaml.safe_load((Path(run_dir) / RECIPE).read_text())
-    return parse(raw.pop("name"), raw)
+    """The recipe a run was trained with; ZooError naming recipe.yaml when it is damaged."""
+    path = Path(run_dir) / RECIPE
+    fix = "restore it from a copy or train the run again"
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ZooError(f"{str(path)!r} is missing; {fix}") from None
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise ZooError(f"{str(path)!r} is damaged (not valid YAML: {str(exc).splitlines()[0][:80]}); {fix}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise ZooError(f"{str(path)!r} is damaged (not a recipe mapping with a name); {fix}")
+    try:
+        return parse(raw.pop("name"), raw)
+    except ZooError as exc:
+        raise ZooError(f"{str(path)!r} does not hold a valid recipe ({exc}); {fix}") from None
 
 
 def check_run(run_dir: str | Path) -> Path:
@@ -84,7 +148,83 @@ def check_run(run_dir: str | Path) -> Path:
 
 
 def read_run(run_dir: Path) -> dict[str, Any]:
-    return dict(read_json(Path(run_dir) / RUN))
+    """run.json; ZooError naming it when it is damaged or lacks the framework."""
+    path = Path(run_dir) / RUN
+    data = read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("framework", ""), str):
+        raise ZooError(f"{str(path)!r} is damaged (not a mapping with a framework name); "
+                       f"restore it from a copy or train the run again")
+    return data
+
+
+def unwritable(path: str | Path, exc: OSError) -> ZooError:
+    """The one-line error for a folder or file that cannot be written."""
+    return ZooError(f"cannot write {str(path)!r}: {exc.strerror or exc}; choose a folder you can write to "
+                    f"(--out) or fix its permissions")
+
+
+class Claim:
+    """A run directory this process owns (see `claim`). Used as a context manager around the
+    training: an exception before `started()` releases the claim and removes what it created
+    (a run that never started leaves nothing); after it, run.json records ``status: failed``
+    (or ``interrupted`` on Ctrl-C) with the reason, and the exception propagates."""
+
+    def __init__(self, run_dir: Path, created: list[Path], started: bool = False) -> None:
+        self.run_dir, self.created, self.is_started = run_dir, created, started
+
+    def started(self) -> None:
+        self.is_started = True
+
+    def __enter__(self) -> Claim:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None:
+            return
+        if not self.is_started:
+            self.release()
+            return
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        reason = (f"{type(exc).__name__}: {exc}".splitlines() or ["?"])[0] if str(exc) else type(exc).__name__
+        try:
+            update_run(self.run_dir, status=status, reason=reason, ended=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        except (OSError, ZooError):  # the disk is full or the file damaged: the original error matters
+            pass
+
+    def release(self) -> None:
+        for path in (self.run_dir / RECIPE, self.run_dir / RUN):
+            if path.exists():
+                path.unlink()
+        for folder in reversed(self.created):
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+
+def claim(run_dir: str | Path) -> Claim:
+    """Own `run_dir` for a new run: create it (and its parents) and create run.json exclusively,
+    so that of two processes given one ``--out`` exactly one proceeds; the other gets a ZooError."""
+    path = Path(run_dir)
+    created = [p for p in [*reversed(path.parents), path] if not p.exists()]
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path / RUN, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        raise ZooError(f"{str(path)!r} already holds a run (another `zoo train` may be writing it); "
+                       f"use --resume {path} or another --out") from None
+    except OSError as exc:
+        if exc.errno in UNWRITABLE:
+            raise unwritable(path, exc) from None
+        raise
+    with os.fdopen(fd, "w") as f:
+        f.write(json.dumps({"status": "claimed", "pid": os.getpid()}) + "\n")
+    return Claim(path, created)
+
+
+def resumed(run_dir: str | Path) -> Claim:
+    """A `Claim` on an existing run being resumed: failures are recorded, nothing is removed."""
+    return Claim(Path(run_dir), [], started=True)
 
 
 def update_run(run_dir: Path, **fields: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +75,18 @@ class Monitor:
                                              self.val_labels if has_classes else None)
         return {f"val_{k}": v for k, v in found.items() if k != "n"}
 
+    def end_batch(self, epoch: int, batch: int, loss: float) -> None:
+        """Check the loss of 0-based `batch` of 0-based `epoch`: NonFiniteLossError (training stops
+        there, nothing non-finite is recorded) when it is NaN or infinite. Frameworks call it
+        after every optimizer step."""
+        check_loss(loss, epoch, batch, self.plan.recipe.train.lr)
+
     def end_epoch(self, epoch: int, logs: dict[str, float], outputs: Outputs) -> bool:
-        """Record epoch `epoch` (0-based); return True when training should stop."""
+        """Record epoch `epoch` (0-based); return True when training should stop. A non-finite
+        loss or val_loss raises NonFiniteLossError before anything is recorded."""
+        for key in ("loss", "val_loss"):
+            if key in logs:
+                check_loss(float(logs[key]), epoch, None, self.plan.recipe.train.lr, key)
         row = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, **self.val_metrics(outputs)}
         self.history = self.history[:epoch] + [row]
         runs.write_json(self.run_dir / "history.json", self.history)
@@ -85,6 +95,19 @@ class Monitor:
             shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
             print(f"epoch {row['epoch']}: {shown}", flush=True)
         return bool(self.patience) and epoch - self.best_epoch >= self.patience
+
+
+class NonFiniteLossError(ZooError):
+    """The training loss became NaN or infinite; training stops at once."""
+
+
+def check_loss(loss: float, epoch: int, batch: int | None, lr: float, name: str = "loss") -> None:
+    """NonFiniteLossError naming where `loss` (of 0-based `epoch` and `batch`) stopped being finite."""
+    if np.isfinite(loss):
+        return
+    where = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+    raise NonFiniteLossError(f"{name} is {float(loss)} at {where}: training stopped; lower train.lr (now {lr:g}), "
+                             f"use precision fp32, or check the data for broken boxes")
 
 
 def _csv(rows: list[dict[str, float]]) -> str:
@@ -145,20 +168,41 @@ def evaluate_outputs(plan: Plan, outputs: Outputs, test: Pipeline, train: Pipeli
 
 
 def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None = None,
-          resume: str | Path | None = None, workers: int = 2) -> Path:
+          resume: str | Path | None = None, workers: int = 2, epochs: int | None = None) -> Path:
     """Train `recipe` on `framework`; return the run directory (see `zoo.runs`). Every part of the
-    recipe, dataset parameters included, is validated before anything is built or written."""
+    recipe, dataset parameters included, is validated before anything is built or written; then
+    the run directory is claimed (`zoo.runs.claim`: of two trainings given one `out`, one wins).
+    A run that fails before training starts leaves nothing; after, run.json says ``failed`` or
+    ``interrupted`` with the reason. With `resume`, `epochs` (when given) extends the run."""
     if resume is not None:
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
         framework = runs.read_run(run_dir)["framework"]
+        if epochs is not None:
+            recipe = _extended(recipe, epochs, run_dir)
         validate(recipe, reg, framework)
+        claim = runs.resumed(run_dir)
+        runs.write_recipe(run_dir, recipe)
     else:
         validate(recipe, reg, framework)
         run_dir = Path(out) if out else runs.new_dir(recipe.name, framework)
-        if (run_dir / runs.RUN).exists():
-            raise ZooError(f"{str(run_dir)!r} already holds a run; use --resume {run_dir} or another --out")
-        run_dir.mkdir(parents=True, exist_ok=True)
+        claim = runs.claim(run_dir)
+    with claim:
+        return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers)
+
+
+def _extended(recipe: Recipe, epochs: int, run_dir: Path) -> Recipe:
+    """`recipe` with `epochs` for a resumed run; ZooError when the run already has more."""
+    history = runs.read_json(run_dir / runs.HISTORY) if (run_dir / runs.HISTORY).exists() else []
+    if epochs < len(history):
+        raise ZooError(f"--epochs {epochs} is fewer than the {len(history)} epochs {str(run_dir)!r} already has; "
+                       f"give more to continue it, or omit --epochs")
+    return replace(recipe, train=replace(recipe.train, epochs=epochs))
+
+
+def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: runs.Claim, resume: bool,
+           workers: int) -> Path:
+    if not resume:
         runs.write_recipe(run_dir, recipe)
     dataset = build_dataset(recipe, reg)
     plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes if _head_has_classes(recipe, reg) else 0)
@@ -166,16 +210,17 @@ def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None 
     engine: Framework = reg.framework(framework)
     runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
                     class_names=list(dataset.class_names), device=engine.device(), status="training",
-                    data_notes=dataset.report().lines())
+                    data_notes=dataset.report().lines(), reason=None)
+    claim.started()
     monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping)
     model = engine.build(plan)
     start = time.perf_counter()
-    model = engine.fit(model, plan, data.train, data.val, monitor, run_dir, resume=resume is not None)
+    model = engine.fit(model, plan, data.train, data.val, monitor, run_dir, resume=resume)
     seconds = time.perf_counter() - start
     engine.save(model, run_dir)
     result = evaluate_outputs(plan, engine.predict(model, data.test.images()), data.test, data.train)
     summary = engine.summary(model, plan)
-    previous = runs.read_run(run_dir).get("train_seconds", 0.0) if resume is not None else 0.0
+    previous = runs.read_run(run_dir).get("train_seconds", 0.0) if resume else 0.0
     info = runs.update_run(run_dir, status="done", epochs=monitor.epochs_done, best_epoch=monitor.best_epoch + 1,
                            train_seconds=round(previous + seconds, 2))
     metrics_out = {"framework": framework, "recipe": recipe.name, "split": "test", **result,

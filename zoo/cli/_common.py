@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from zoo.errors import ZooError
+from zoo.runs import UNWRITABLE, unwritable
 
 RECIPES_OPTION = click.option("--recipes", "recipe_files", multiple=True, type=click.Path(),
                               help="Extra recipe YAML file (repeatable); its recipes override by name.")
@@ -24,6 +25,11 @@ def run_cli(cli: click.Group) -> int:
         click.echo(f"error: {exc}", err=True)
         if os.environ.get("ZOO_DEBUG"):
             raise
+        return 2
+    except OSError as exc:  # a folder that cannot be written (read-only, full disk): one line, not a traceback
+        if exc.errno not in UNWRITABLE or os.environ.get("ZOO_DEBUG"):
+            raise
+        click.echo(f"error: {unwritable(exc.filename or '?', exc)}", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

@@ -11,21 +11,36 @@ from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json
 @click.option("--framework", "-f", default="torch", show_default=True, help="torch or keras.")
 @click.option("--epochs", type=int, help="Override train.epochs.")
 @click.option("--out", type=click.Path(), help="Run directory (default runs/<recipe>-<framework>-<time>).")
-@click.option("--resume", type=click.Path(), help="Continue the run in this directory where it stopped.")
+@click.option("--resume", type=click.Path(),
+              help="Continue the run in this directory where it stopped (with --epochs: train it longer).")
 @click.option("--workers", type=int, default=2, show_default=True, help="Image decoding threads.")
 @RECIPES_OPTION
 @SET_OPTION
 def train(recipe: str | None, framework: str, epochs: int | None, out: str | None, resume: str | None,
           workers: int, recipe_files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
-    """Train RECIPE (default: 'default', on built-in data) and write a run directory."""
+    """Train RECIPE (default: 'default', on built-in data) and write a run directory.
+    With --resume, only --epochs (more of them) and --workers may be given."""
     from zoo import training
+    from zoo.errors import ZooError
     from zoo.plugins import registry
     from zoo.recipes import get
 
-    if epochs is not None:
-        overrides = (*overrides, f"train.epochs={epochs}")
-    rec = get(recipe, recipe_files, overrides)
-    run_dir = training.train(rec, framework, registry(), out=out, resume=resume, workers=workers)
+    if resume is not None:
+        ctx = click.get_current_context()
+        given = [flag for flag, param, value in (("RECIPE", "recipe", recipe), ("-f/--framework", "framework", framework),
+                                                   ("--set", "overrides", overrides), ("--recipes", "recipe_files",
+                                                                                       recipe_files), ("--out", "out", out))
+                 if value and ctx.get_parameter_source(param) is not click.core.ParameterSource.DEFAULT]
+        if given:
+            raise ZooError(f"--resume continues a run with its own recipe and framework, so {given[0]} cannot be "
+                           f"given with it; only --epochs (to train longer) and --workers can. To change "
+                           f"the recipe, start a new run")
+        run_dir = training.train(None, "", registry(), resume=resume, workers=workers, epochs=epochs)  # type: ignore[arg-type]
+    else:
+        if epochs is not None:
+            overrides = (*overrides, f"train.epochs={epochs}")
+        rec = get(recipe, recipe_files, overrides)
+        run_dir = training.train(rec, framework, registry(), out=out, workers=workers)
     _print_metrics(run_dir)
     click.echo(f"run directory: {run_dir}")
 

@@ -5,9 +5,7 @@
 """
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,20 +13,23 @@ import numpy as np
 import torch
 from torch import nn
 
+from zoo.errors import WeightsError
+from zoo.runs import atomic_path
+
 STATE = "state.pt"
 BEST = "best.safetensors"
 
 
 def _atomic(path: Path, write: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+
+def damaged(path: Path, exc: BaseException, fix: str) -> WeightsError:
+    """The one-line error for a weights or state file that cannot be loaded."""
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return WeightsError(f"{str(path)!r} cannot be loaded: it is damaged or was written by another recipe "
+                        f"({type(exc).__name__}: {why}); {fix}")
 
 
 def weights_of(model: nn.Module) -> dict[str, torch.Tensor]:
@@ -44,10 +45,15 @@ def save_weights(model: nn.Module, path: Path) -> Path:
     return Path(path)
 
 
-def load_weights(model: nn.Module, path: Path) -> None:
+def load_weights(model: nn.Module, path: Path, fix: str = "train the run again or restore the file") -> None:
+    """Load a safetensors file into `model`; WeightsError naming it (and `fix`) when it is
+    truncated, not safetensors, or for another architecture."""
     from safetensors.torch import load_file
 
-    model.load_state_dict(load_file(str(path), device="cpu"), strict=True)
+    try:
+        model.load_state_dict(load_file(str(path), device="cpu"), strict=True)
+    except Exception as exc:  # noqa: BLE001 - any failure means the file does not fit: one line
+        raise damaged(Path(path), exc, fix) from None
 
 
 def rng_state() -> dict[str, Any]:
@@ -79,8 +85,20 @@ def save_state(directory: Path, *, model: nn.Module, optimizer: torch.optim.Opti
     return path
 
 
-def load_state(directory: Path) -> dict[str, Any] | None:
+RESUME_FIX = "the checkpoint cannot be resumed: delete {dir} to restart this run from its first epoch, or start a new run"
+
+
+def load_state(directory: Path, model: nn.Module | None = None) -> dict[str, Any] | None:
+    """The state in `directory` (None without one), its model weights loaded into `model` when
+    given; WeightsError naming state.pt when it is damaged or for another recipe."""
     path = Path(directory) / STATE
     if not path.exists():
         return None
-    return dict(torch.load(str(path), map_location="cpu", weights_only=True))
+    try:
+        state = dict(torch.load(str(path), map_location="cpu", weights_only=True))
+        if model is not None:
+            model.load_state_dict(state["model"])
+        int(state["epoch"])
+    except Exception as exc:  # noqa: BLE001 - truncated, not a torch file, keys missing, wrong shapes
+        raise damaged(path, exc, RESUME_FIX.format(dir=directory)) from None
+    return state

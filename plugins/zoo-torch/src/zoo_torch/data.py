@@ -26,8 +26,10 @@ class PositionDataset(Dataset):  # type: ignore[type-arg]
 
     def __getitem__(self, position: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         image, box, label = self.pipeline.item(self.epoch, position)
-        return (torch.from_numpy(np.ascontiguousarray(image)), torch.from_numpy(np.asarray(box, np.float32)),
-                torch.tensor(label, dtype=torch.int64))
+        # arrays from PIL (and cached ones) are read-only; torch.from_numpy shares memory and warns
+        # on those, so copy exactly when the array is not writable (or not contiguous)
+        return (torch.from_numpy(np.require(image, np.uint8, ["C_CONTIGUOUS", "WRITEABLE"])),
+                torch.from_numpy(np.array(box, np.float32)), torch.tensor(label, dtype=torch.int64))
 
 
 def loader(pipeline: Pipeline, epoch: int, workers: int = 0, **kwargs: Any) -> DataLoader:  # type: ignore[type-arg]

@@ -41,7 +41,9 @@ def batches(pipeline: Pipeline, epoch: int) -> Iterator[Batch]:
         if exc.name != "zoo_torch.data":
             raise
         for b in pipeline.batches(epoch):
-            yield torch.from_numpy(b.images), torch.from_numpy(b.boxes), torch.from_numpy(b.labels)
+            yield (torch.from_numpy(np.require(b.images, requirements=["C_CONTIGUOUS", "WRITEABLE"])),
+                   torch.from_numpy(np.require(b.boxes, requirements=["WRITEABLE"])),
+                   torch.from_numpy(np.require(b.labels, requirements=["WRITEABLE"])))
         return
     for images, boxes, labels in loader(pipeline, epoch):
         yield torch.as_tensor(images), torch.as_tensor(boxes), torch.as_tensor(labels)
@@ -90,24 +92,27 @@ def validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, d
 
 def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: int, objective: Objective,
                 optimizer: torch.optim.Optimizer, schedule: Schedule, device: torch.device, precision: str,
-                channels_last: bool) -> dict[str, float]:
-    """One pass; returns the mean loss, the lr of the last step and train images/s."""
+                channels_last: bool, monitor: Monitor) -> dict[str, float]:
+    """One pass; returns the mean loss, the lr of the last step and train images/s. Stops at the
+    first non-finite loss (`Monitor.end_batch` raises), before that step is taken."""
     model.train()
     total, count, lr = 0.0, 0, schedule.lr
     start = time.perf_counter()
     bar = tqdm(batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
                unit="batch", leave=False, dynamic_ncols=True)
-    for images, target, labels in bar:
+    for step, (images, target, labels) in enumerate(bar):
         x = to_input(images, device, channels_last)
         with autocast(device, precision):
             out = model(x)
         loss, _ = objective(out, target.to(device), labels.to(device))
+        value = float(loss.detach())
+        monitor.end_batch(epoch, step, value)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         lr = schedule.lr
         schedule.step_batch()
-        total += float(loss.detach()) * len(x)
+        total += value * len(x)
         count += len(x)
         bar.set_postfix(loss=f"{total / count:.4f}", lr=f"{lr:.2e}")
     bar.close()
@@ -128,19 +133,22 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
     schedule = Schedule(optimizer, spec, steps_per_epoch=len(train))
     directory = Path(run_dir) / CHECKPOINT
     start, stopped = 0, False
-    state = checkpoint.load_state(directory) if resume else None
+    state = checkpoint.load_state(directory, model) if resume else None
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        checkpoint.set_rng_state(state["rng"])
+        try:
+            optimizer.load_state_dict(state["optimizer"])
+            schedule.load_state_dict(state["schedule"])
+            checkpoint.set_rng_state(state["rng"])
+        except Exception as exc:  # noqa: BLE001 - a state from another recipe or version
+            raise checkpoint.damaged(directory / checkpoint.STATE, exc,
+                                     checkpoint.RESUME_FIX.format(dir=directory)) from None
         start, stopped = int(state["epoch"]), bool(state["stopped"])
     for epoch in range(start, spec.epochs):
         if stopped:
             break
         torch.manual_seed(epoch_seed(spec.seed, epoch))
         logs = train_epoch(model, train, epoch, spec.epochs, objective, optimizer, schedule, device,
-                           spec.precision, channels_last)
+                           spec.precision, channels_last, monitor)
         outputs, val_loss = validate(model, val, objective, device, spec.precision, channels_last)
         schedule.step_epoch(val_loss)
         logs = {"loss": logs["loss"], "val_loss": val_loss, "lr": logs["lr"],

@@ -1,0 +1,155 @@
+"""Broken run files and hostile training on torch (issue 11, points 11, 12, 19, 23): one line
+naming the file and the fix, --resume --epochs extends a run, a NaN loss stops training at once,
+and the data loader hands torch writable arrays (no "NumPy array is not writable" warning)."""
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from torch_helpers import tiny_overrides
+from zoo import runs, training
+from zoo.errors import ZooError
+from zoo.predicting import predict_files
+from zoo.recipes import get
+from zoo.registry import Registry
+
+TINY = {"train.epochs": 1, "dataset.n": 24}
+
+
+@pytest.fixture(scope="module")
+def trained(reg: Registry, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("torch-run") / "run"
+    return training.train(get("default", overrides=tiny_overrides(**TINY)), "torch", reg, out=out, workers=0)
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(run, tmp_path / "copy"))
+
+
+def _image(tmp_path: Path) -> str:
+    path = tmp_path / "image.png"
+    Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(path)
+    return str(path)
+
+
+def _one_line(exc: pytest.ExceptionInfo[ZooError], name: str) -> str:
+    msg = str(exc.value)
+    assert "\n" not in msg and name in msg, msg
+    return msg
+
+
+CORRUPTIONS = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "random": lambda data: np.random.default_rng(0).bytes(len(data)),
+}
+
+
+@pytest.mark.parametrize("how", ["truncated", "random", "wrong recipe"])
+def test_damaged_weights_are_one_line_in_evaluate_and_predict(reg: Registry, trained: Path, tmp_path: Path,
+                                                              how: str) -> None:
+    run = _copy(trained, tmp_path)
+    weights = run / "model.safetensors"
+    if how == "wrong recipe":
+        from safetensors.torch import save_file
+
+        save_file({"backbone.other": torch.zeros(3)}, str(weights))
+    else:
+        weights.write_bytes(CORRUPTIONS[how](weights.read_bytes()))
+    with pytest.raises(ZooError) as err:
+        training.evaluate(run, reg, workers=0)
+    assert "train" in _one_line(err, "model.safetensors")
+    with pytest.raises(ZooError) as err:
+        predict_files(run, [_image(tmp_path)], reg, tmp_path / "pred")
+    _one_line(err, "model.safetensors")
+
+
+@pytest.mark.parametrize("how", ["truncated", "random", "wrong recipe"])
+def test_damaged_checkpoint_is_one_line_in_resume(reg: Registry, trained: Path, tmp_path: Path, how: str) -> None:
+    run = _copy(trained, tmp_path)
+    state = run / "checkpoint" / "state.pt"
+    if how == "wrong recipe":
+        data = torch.load(str(state), weights_only=True)
+        data["model"] = {"backbone.other": torch.zeros(3)}
+        torch.save(data, str(state))
+    else:
+        state.write_bytes(CORRUPTIONS[how](state.read_bytes()))
+    with pytest.raises(ZooError) as err:
+        training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+    assert "checkpoint" in _one_line(err, "state.pt")
+    assert runs.read_run(run)["status"] == "failed"
+
+
+@pytest.mark.parametrize(("name", "text"), [("run.json", "{\"framework\": "), ("history.json", "[{]"),
+                                             ("recipe.yaml", "backbone: [unclosed"), ("recipe.yaml", "- a list")])
+def test_malformed_run_files_are_one_line(reg: Registry, trained: Path, tmp_path: Path, name: str, text: str) -> None:
+    run = _copy(trained, tmp_path)
+    (run / name).write_text(text)
+    if name != "history.json":
+        for call in (lambda: training.evaluate(run, reg, workers=0),
+                     lambda: predict_files(run, [_image(tmp_path)], reg, tmp_path / "pred")):
+            with pytest.raises(ZooError) as err:
+                call()
+            _one_line(err, name)
+    with pytest.raises(ZooError) as err:
+        training.train(None, "", reg, resume=run, workers=0)  # type: ignore[arg-type]
+    _one_line(err, name)
+
+
+def test_resume_with_more_epochs_extends_the_run(reg: Registry, trained: Path, tmp_path: Path) -> None:
+    run = _copy(trained, tmp_path)
+    training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+    assert [h["epoch"] for h in runs.read_json(run / "history.json")] == [1, 2]
+    assert runs.read_run(run)["epochs"] == 2 and runs.read_recipe(run).train.epochs == 2
+    with pytest.raises(ZooError, match="fewer than the 2 epochs"):
+        training.train(None, "", reg, resume=run, workers=0, epochs=1)  # type: ignore[arg-type]
+
+
+def test_nan_loss_stops_training_at_the_first_bad_batch(reg: Registry, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import zoo_torch.train as loop
+
+    real = loop.Objective
+    calls = {"n": 0}
+
+    class Poisoned(real):  # type: ignore[misc, valid-type]
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            loss, parts = super().__call__(*args, **kwargs)
+            calls["n"] += 1
+            return (loss * float("nan") if calls["n"] == 2 else loss), parts
+
+    monkeypatch.setattr(loop, "Objective", Poisoned)
+    out = tmp_path / "run"
+    with pytest.raises(ZooError, match=r"(?i)loss is nan at epoch 1, batch 2") as err:
+        training.train(get("default", overrides=tiny_overrides(**{**TINY, "train.batch_size": 4})), "torch", reg,
+                       out=out, workers=0)
+    assert "lr" in str(err.value)
+    assert calls["n"] == 2  # stopped at once, not after the epoch
+    info = runs.read_run(out)
+    assert info["status"] == "failed" and "nan" in info["reason"].lower()
+    assert not (out / "metrics.json").exists()
+
+
+def test_loader_hands_torch_writable_arrays(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch warns once per process when given a read-only array (PIL's are): none may reach it."""
+    from zoo.assembly import build_dataset
+    from zoo_torch.data import loader
+
+    recipe = get("default", overrides=tiny_overrides(**{**TINY, "dataset.size": 40}))  # images are resized
+    data = training.prepare_data(recipe, build_dataset(recipe, reg), workers=0)
+    real, seen = torch.from_numpy, []
+
+    def from_numpy(array: np.ndarray) -> torch.Tensor:
+        seen.append(array.flags.writeable)
+        return real(array)
+
+    monkeypatch.setattr(torch, "from_numpy", from_numpy)
+    for _ in loader(data.train, 0):
+        pass
+    assert seen and all(seen)
