@@ -30,7 +30,7 @@ def test_show_reports_skips(tmp_path: Path) -> None:
     result = CliRunner().invoke(data, ["show", "csv", "--set", f"root={tmp_path}", "--set", f"train={tmp_path}/l.csv",
                                        "--samples", "0"])
     assert result.exit_code == 0, result.output
-    assert "skipped 1 item(s)" in result.output and "b.png: image file" in result.output
+    assert "skipped 1 of 2: 1 missing image" in result.output and "b.png: image file" in result.output
 
 
 def test_overrides_parse_yaml_values() -> None:

@@ -91,8 +91,9 @@ def test_voc_policy_error_and_missing_root(tmp_path: Path) -> None:
 def test_voc_malformed_xml_names_file_and_line(tmp_path: Path) -> None:
     make_voc(tmp_path)
     (tmp_path / "annotations" / "im0.xml").write_text("<annotation>\n<filename>x</filename>\n<oops></annotation>")
+    assert "im0.xml:3: malformed XML" in dict(read_voc(tmp_path).report().skipped)["im0"]
     with pytest.raises(DataError) as info:
-        read_voc(tmp_path)
+        read_voc(tmp_path, strict=True)
     assert "im0.xml:3: malformed XML" in str(info.value) and "\n" not in str(info.value)
 
 
@@ -150,11 +151,12 @@ def test_csv_train_test_files_and_bad_rows(tmp_path: Path) -> None:
     assert {k: len(v) for k, v in data.splits().items()} == {"train": 3, "val": 0, "test": 1}
     assert "escapes" in dict(data.report().skipped)["../up.png"]
     bad = write(tmp_path / "bad.csv", head + "im0.png,100,50,a,1,1,9,9\nim1.png,100,50,a,1,one,9,9\n")
+    assert "bad.csv:3: box is not four numbers" in dict(read_csv(tmp_path, bad).report().skipped)["im1.png"]
     with pytest.raises(DataError, match=r"bad.csv:3: box is not four numbers"):
-        read_csv(tmp_path, bad)
-    quote = write(tmp_path / "q.csv", head + 'im0.png,100,50,a,1,1,9,"9\n')
+        read_csv(tmp_path, bad, strict=True)
+    quote = write(tmp_path / "q.csv", head + 'im1.png,100,50,a,1,1,9,9\nim0.png,100,50,a,1,1,9,"9\n')
     with pytest.raises(DataError, match="malformed CSV|not four numbers"):
-        read_csv(tmp_path, quote)
+        read_csv(tmp_path, quote, strict=True)
     with pytest.raises(DataError, match="column 'xmin' is missing"):
         read_csv(tmp_path, write(tmp_path / "h.csv", "filename,width\nim0.png,3\n"))
 
@@ -190,7 +192,7 @@ def test_yolo(tmp_path: Path) -> None:
     assert data.splits()["val"].tolist() == [1] and "no label file" in data.report().skipped[0][1]
     write(tmp_path / "labels" / "train" / "a.txt", "1 0.3 0.5\n")
     with pytest.raises(DataError, match=r"a.txt:1: expected 'class cx cy w h'"):
-        yolo(str(tmp_path), "images", "labels", "classes.txt", test=0.0, **READER)  # type: ignore[arg-type]
+        yolo(str(tmp_path), "images", "labels", "classes.txt", test=0.0, strict=True, **READER)  # type: ignore[arg-type]
 
 
 def test_oxford_pets_layout(tmp_path: Path) -> None:

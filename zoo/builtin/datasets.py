@@ -14,22 +14,25 @@ from zoo.interfaces.component import Param
 from zoo.interfaces.dataset import declare_dataset
 
 _SYNTH = {
-    "n": Param(2048, int, help="items in all (train + val + test)"),
-    "size": Param(128, int, help="side of the generated square images, pixels"),
-    "val": Param(0.1, float, help="share of items in the val split"),
-    "test": Param(0.1, float, help="share of items in the test split"),
-    "seed": Param(0, int, help="seeds every item and the split"),
+    "n": Param(2048, int, help="items in all (train + val + test)", ge=1),
+    "size": Param(128, int, help="side of the generated square images, pixels", ge=8, le=4096),
+    "val": Param(0.1, float, help="share of items in the val split", ge=0.0, le=0.9),
+    "test": Param(0.1, float, help="share of items in the test split", ge=0.0, le=0.9),
+    "seed": Param(0, int, help="seeds every item and the split", ge=0),
 }
 _POLICY = Param("largest", str, ("largest", "first", "skip", "error"),
                 help="images with several objects: keep the largest / first box, skip the image, or fail")
 _READER = {
     "policy": _POLICY,
-    "val": Param(0.0, float, help="share of train carved into val (0: the trainer carves its own)"),
-    "seed": Param(0, int, help="seeds the splits the dataset does not define itself"),
+    "val": Param(0.0, float, help="share of train carved into val (0: the trainer carves its own)", ge=0.0, le=0.9),
+    "seed": Param(0, int, help="seeds the splits the dataset does not define itself", ge=0),
     "cache": Param(False, bool, help="keep decoded, resized images in memory"),
-    "check_files": Param(True, bool, help="read every image header up front; unreadable files are skipped"),
+    "check_files": Param(True, bool, help="decode every image cheaply up front: undecodable files are skipped, "
+                                          "truncated ones counted and decoded tolerantly"),
+    "strict": Param(False, bool, help="turn every skipped item (bad annotation, unreadable or truncated image, "
+                                      "...) into an error"),
 }
-_TEST_SHARE = Param(0.2, float, help="share of items in the test split when the data defines none")
+_TEST_SHARE = Param(0.2, float, help="share of items in the test split when the data defines none", ge=0.0, le=0.9)
 
 
 def _reader(**params: Param) -> dict[str, Param]:
@@ -103,5 +106,5 @@ def register_datasets(register: Any) -> None:
                              params={**_reader(
                                  root=Param("oxford-iiit-pet", str, help="folder holding images/ and annotations/"),
                                  labels=Param("breed", str, ("breed", "species", "binary_first")),
-                                 test=_TEST_SHARE), "val": Param(0.1, float)}),
+                                 test=_TEST_SHARE), "val": Param(0.1, float, ge=0.0, le=0.9)}),
              "zoo.datasets.oxford_pets:oxford_pets")

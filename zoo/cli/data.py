@@ -40,7 +40,8 @@ def summary(dataset: Any) -> dict[str, Any]:
             hist[split] = {n: int(c) for n, c in zip(names, counts)}
     report = dataset.report()
     return {"items": len(dataset), "splits": {k: len(v) for k, v in splits.items()}, "classes": names,
-            "histogram": hist, "skipped": [list(s) for s in report.skipped], "notes": list(report.notes)}
+            "histogram": hist, "skipped": [list(s) for s in report.skipped], "skip_counts": report.skip_counts(),
+            "skip_summary": report.summary(len(dataset)), "notes": list(report.notes)}
 
 
 def sample_grid(dataset: Any, out: Path, count: int = 16, size: int = 128, seed: int = 0) -> Path:
@@ -108,7 +109,7 @@ def show(name: str, overrides: tuple[str, ...], out: str | None, samples: int, a
     for note in info["notes"]:
         click.echo(f"note: {note}")
     if info["skipped"]:
-        click.echo(f"skipped {len(info['skipped'])} item(s):")
+        click.echo(info["skip_summary"] + ":")
         for key, reason in info["skipped"][:20]:
             click.echo(f"  {key}: {reason}")
         if len(info["skipped"]) > 20:

@@ -2,12 +2,19 @@
 
 A reader parses its format into `Annotation`s (one per image: file name, candidate boxes,
 class names, optional image size and split) and hands them to `Collector`, which applies the
-rules every reader shares, each a counted skip or note in the `DataReport`, never silent:
+rules every reader shares, each a named, counted skip or note in the `DataReport`, never silent:
 
+* an annotation the reader found broken (`Annotation.fail`: malformed file, non-numeric or
+  non-finite value, unknown class): skipped;
 * file names that escape the root (``../x.jpg``, absolute paths): skipped;
-* missing or unreadable image files: skipped (the whole root missing is a `DataError`);
+* missing image files, and images that do not decode (with ``check_files``, a cheap full decode
+  before training): skipped (the whole root missing is a `DataError`);
+* truncated or damaged images that decode tolerantly: kept, counted, loaded tolerantly;
+* one image file annotated by several items (two ids, or in both train and test): all skipped;
 * boxes outside the image: clipped and counted; inverted or zero-area boxes: dropped and counted;
 * several objects in one image: the multi-object ``policy`` (largest, first, skip, error).
+
+With ``strict`` every skip (and every damaged image) is a `DataError` instead.
 
 `AnnotatedDataset` then serves the kept images: decoding through `load_image`, an optional
 in-memory cache of resized images, and the dataset's own split when it has one, else a seeded
@@ -15,48 +22,47 @@ split stratified by class.
 """
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from zoo.data.splits import stratified_split
-from zoo.datasets.images import image_size, load_image
+from zoo.datasets.images import image_size, inspect_image, load_image
+from zoo.datasets.paths import existing_dir, existing_file, inside_root, user_path
 from zoo.errors import DataError
 from zoo.interfaces.dataset import SPLITS, DataReport, Dataset, Sample
 
 POLICIES = ("largest", "first", "skip", "error")
+#: largest image side an annotation may state (pixels)
+MAX_SIDE = 1 << 20
 
-
-def user_path(path: str | Path) -> Path:
-    """`path` with ``~`` expanded, relative paths resolved against the current directory."""
-    return Path(path).expanduser().resolve()
-
-
-def existing_dir(path: str | Path, what: str, param: str) -> Path:
-    """`path` as a directory, or a DataError naming the parameter to fix."""
-    p = user_path(path)
-    if not p.is_dir():
-        raise DataError(f"{p}: {what} directory does not exist; set the dataset parameter {param!r} to it")
-    return p
-
-
-def existing_file(path: str | Path, what: str, param: str) -> Path:
-    p = user_path(path)
-    if not p.is_file():
-        raise DataError(f"{p}: {what} file does not exist; set the dataset parameter {param!r} to it")
-    return p
+__all__ = ["AnnotatedDataset", "Annotation", "Collector", "POLICIES", "existing_dir", "existing_file", "inside",
+           "inside_root", "stated_size", "to_xyxy", "user_path"]
 
 
 def inside(root: Path, name: str) -> Path | None:
-    """``root / name`` when it stays inside `root`; None for absolute names and ``..`` escapes."""
-    if not name or Path(name).is_absolute() or name.startswith(("/", "\\")) or ":" in Path(name).parts[0]:
+    """``root / name`` when it stays inside `root` (see `zoo.datasets.paths.inside_root`)."""
+    return inside_root(root, name)
+
+
+def stated_size(width: Any, height: Any) -> tuple[int, int] | None:
+    """(width, height) an annotation states; None when absent or zero (the file's size is used);
+    ValueError naming the values when they are not finite, positive, whole-ish numbers."""
+    if width in (None, "", 0) and height in (None, "", 0):
         return None
-    path = (root / name).resolve()
-    return path if path == root or root in path.parents else None
+    try:
+        w, h = float(width), float(height)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"stated image size {width!r} x {height!r} is not two numbers") from None
+    if not (math.isfinite(w) and math.isfinite(h)) or w < 0 or h < 0 or max(w, h) > MAX_SIDE:
+        raise ValueError(f"stated image size {width!r} x {height!r} is not two finite sizes from 0 to {MAX_SIDE}")
+    return (int(w), int(h)) if min(w, h) >= 1 else None
 
 
 @dataclass
@@ -70,17 +76,24 @@ class Annotation:
     classes: list[str] = field(default_factory=list)
     size: tuple[int, int] | None = None  # (width, height) stated by the annotation
     split: str | None = None
+    problem: tuple[str, str] | None = None  # (kind, reason) when the reader found it broken: skipped
+
+    def fail(self, reason: str, kind: str = "bad annotation") -> None:
+        """Mark this item broken (the first problem is kept): the collector skips it, counted."""
+        if self.problem is None:
+            self.problem = (kind, reason)
 
 
 class Collector:
     """Applies the shared rules to `Annotation`s; `dataset(...)` makes the `AnnotatedDataset`."""
 
     def __init__(self, root: Path, source: str, *, policy: str = "largest", normalized: bool = False,
-                 check_files: bool = True) -> None:
+                 check_files: bool = True, strict: bool = False) -> None:
         if policy not in POLICIES:
             raise DataError(f"{source}: multi-object policy {policy!r} is unknown; use one of {', '.join(POLICIES)}")
         self.root, self.source, self.policy = root, source, policy
-        self.normalized, self.check_files = normalized, check_files
+        self.normalized, self.check_files, self.strict = normalized, check_files, strict
+        self.damaged: set[Path] = set()
         self.report = DataReport()
         self.counts: Counter[str] = Counter()
         self.paths: list[Path] = []
@@ -89,29 +102,42 @@ class Collector:
         self.keys: list[str] = []
         self.splits: list[str | None] = []
 
-    def skip(self, key: str, reason: str) -> None:
-        self.report.skipped.append((key, reason))
+    def skip(self, key: str, reason: str, kind: str = "other", *, expected: bool = False) -> None:
+        """Leave item `key` out, counted under `kind`; with ``strict`` a DataError instead, unless
+        the skip is `expected` (part of the format, e.g. the official test images without boxes)."""
+        if self.strict and not expected:
+            raise DataError(f"{self.source}: {key}: {reason} (strict: true turns every skip into an error; "
+                            "fix the item or set strict: false to skip it)")
+        self.report.skip(key, reason, kind)
 
     def add(self, ann: Annotation) -> None:
         """Keep `ann` (one box after the policy) or record why not."""
+        if ann.problem is not None:
+            return self.skip(ann.key, ann.problem[1], ann.problem[0])
         path = inside(self.root, ann.name)
         if path is None:
-            return self.skip(ann.key, f"file name {ann.name!r} escapes the dataset root {self.root}")
+            return self.skip(ann.key, f"file name {ann.name!r} escapes the dataset root {self.root}",
+                             "file outside the root")
         if not path.is_file():
-            return self.skip(ann.key, f"image file {path} is missing")
+            return self.skip(ann.key, f"image file {path} is missing", "missing image")
         size = ann.size if ann.size and min(ann.size) > 0 else None
         if self.check_files or (size is None and not self.normalized):
             try:
-                real = image_size(path)
+                real, damaged = inspect_image(path) if self.check_files else (image_size(path), False)
             except DataError as exc:
-                return self.skip(ann.key, str(exc))
+                return self.skip(ann.key, str(exc), "unreadable image")
+            if damaged:
+                if self.strict:
+                    raise DataError(f"{self.source}: {path}: truncated or damaged image (strict: true refuses it; "
+                                    "re-save it with an image editor or set strict: false to decode it tolerantly)")
+                self.damaged.add(path)
             if size is not None and tuple(size) != real:
                 self.counts["size"] += 1
             size = size or real
         boxes = self._valid_boxes(ann, size)
         if not boxes:
             reason = "no object annotated" if not ann.boxes else "no valid box (inverted, zero-area or outside)"
-            return self.skip(ann.key, reason)
+            return self.skip(ann.key, reason, "no valid box")
         choice = self._apply_policy(ann.key, boxes)
         if choice is None:
             return
@@ -148,7 +174,7 @@ class Collector:
         self.counts["multi"] += 1
         self.counts["multi_dropped"] += len(boxes) - (0 if self.policy == "skip" else 1)
         if self.policy == "skip":
-            self.skip(key, f"{len(boxes)} objects (policy skip)")
+            self.report.skip(key, f"{len(boxes)} objects (policy skip)", "several objects")
             return None
         if self.policy == "first":
             return boxes[0]
@@ -166,6 +192,9 @@ class Collector:
             out.append(f"{c['degenerate']} inverted, zero-area or non-numeric boxes dropped")
         if c["outside"]:
             out.append(f"{c['outside']} boxes lay wholly outside their image: dropped")
+        if self.damaged:
+            out.append(f"{len(self.damaged)} damaged or truncated image(s) decoded tolerantly "
+                       "(the missing part is grey); re-save them to recover the whole image")
         if c["size"]:
             out.append(f"{c['size']} annotations state an image size that differs from the file: "
                        "boxes normalized by the annotation's size")
@@ -174,6 +203,7 @@ class Collector:
     def dataset(self, *, class_names: Sequence[str] | None = None, use_classes: bool = True, val: float = 0.0,
                 test: float = 0.2, seed: int = 0, cache: bool = False, notes: Sequence[str] = ()) -> AnnotatedDataset:
         """The kept images as a dataset; class names sorted unless given; DataError when none is kept."""
+        self._drop_shared_files()
         self.report.notes[:0] = [*notes, *self.notes()]
         if not self.paths:
             raise DataError(f"{self.source}: no usable image ({len(self.report.skipped)} skipped, first: "
@@ -186,7 +216,31 @@ class Collector:
         else:
             names, labels = (), np.full(len(self.paths), -1, np.int64)
         return AnnotatedDataset(self.paths, np.stack(self.boxes), labels, self.keys, names, self.report,
-                                own_splits=self.splits, val=val, test=test, seed=seed, cache=cache)
+                                own_splits=self.splits, val=val, test=test, seed=seed, cache=cache,
+                                damaged=[p in self.damaged for p in self.paths])
+
+    def _drop_shared_files(self) -> None:
+        """Skip every item whose image file another kept item also names: two ids for one file,
+        or one file in two splits (train/test leakage), have no single right answer."""
+        by_path: dict[Path, list[int]] = {}
+        for i, path in enumerate(self.paths):
+            by_path.setdefault(path, []).append(i)
+        drop: set[int] = set()
+        for path, idx in by_path.items():
+            if len(idx) < 2:
+                continue
+            keys = ", ".join(self.keys[i] for i in idx)
+            splits = {self.splits[i] for i in idx}
+            kind, why = (("in both train and test", f"listed in several splits ({keys})") if len(splits) > 1
+                         else ("duplicate image", f"annotated {len(idx)} times ({keys})"))
+            for i in idx:
+                self.skip(self.keys[i], f"image file {path.name} {why}", kind)
+            drop.update(idx)
+        if drop:
+            keep = [i for i in range(len(self.paths)) if i not in drop]
+            for name in ("paths", "boxes", "classes", "keys", "splits"):
+                values = getattr(self, name)
+                setattr(self, name, [values[i] for i in keep])
 
 
 class AnnotatedDataset(Dataset):
@@ -199,8 +253,10 @@ class AnnotatedDataset(Dataset):
 
     def __init__(self, paths: Sequence[Path], boxes: np.ndarray, labels: np.ndarray, keys: Sequence[str],
                  class_names: Sequence[str], report: DataReport, *, own_splits: Sequence[str | None] = (),
-                 val: float = 0.0, test: float = 0.2, seed: int = 0, cache: bool = False) -> None:
+                 val: float = 0.0, test: float = 0.2, seed: int = 0, cache: bool = False,
+                 damaged: Sequence[bool] = ()) -> None:
         self.paths, self.keys = list(paths), list(keys)
+        self._damaged = list(damaged) or [False] * len(self.paths)
         self._boxes, self._labels = np.asarray(boxes, np.float32), np.asarray(labels, np.int64)
         self.class_names = tuple(class_names)
         self._report, self._own = report, list(own_splits)
@@ -241,7 +297,7 @@ class AnnotatedDataset(Dataset):
         key = (int(index), None if size is None else (int(size[0]), int(size[1])))
         image = self._cache.get(key) if self._cache is not None else None
         if image is None:
-            image = load_image(self.paths[index], key[1])
+            image = load_image(self.paths[index], key[1], tolerant=self._damaged[index])
             if self._cache is not None:
                 with self._lock:
                     self._cache[key] = image

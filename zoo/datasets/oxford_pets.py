@@ -44,7 +44,7 @@ def breed_of(image_id: str) -> str:
 
 
 def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, seed: int, cache: bool,
-                check_files: bool) -> AnnotatedDataset:
+                check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """The annotated Oxford-IIIT Pet images with their head boxes (see the module docstring)."""
     if labels not in LABELS:
         raise DataError(f"oxford_pets labels {labels!r} is unknown; use one of {', '.join(LABELS)}")
@@ -58,12 +58,13 @@ def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, se
     ids = sorted(set(listed) | xml_ids, key=str.lower)
     breeds = sorted({breed_of(i) for i in ids}, key=str.lower)
     species = {i: (listed[i][1] if i in listed else (1 if i[:1].isupper() else 2)) for i in ids}
-    collector = Collector(image_dir, f"oxford_pets dataset {base}", policy=policy, check_files=check_files)
+    collector = Collector(image_dir, f"oxford_pets dataset {base}", policy=policy, check_files=check_files,
+                          strict=strict)
     no_xml = 0
     for image_id in ids:
         if image_id not in xml_ids:
             no_xml += 1
-            collector.skip(image_id, "no XML head box (official test images have none)")
+            collector.skip(image_id, "no XML head box (official test images have none)", "no box", expected=True)
             continue
         ann = parse_voc(xml_dir / f"{image_id}.xml", image_id)
         ann.name = f"{image_id}.jpg"

@@ -37,16 +37,58 @@ class Sample:
     key: str = ""
 
 
+#: kinds of skip (singular -> plural), so a run can say "skipped 8 of 22: 3 unreadable images, ..."
+SKIP_KINDS: dict[str, str] = {
+    "unreadable image": "unreadable images",
+    "missing image": "missing images",
+    "file outside the root": "files outside the root",
+    "bad annotation": "bad annotations",
+    "unknown class": "unknown classes",
+    "no valid box": "images without a valid box",
+    "several objects": "images with several objects",
+    "in both train and test": "in both train and test",
+    "duplicate image": "duplicate images",
+    "no label file": "images without a label file",
+    "label without image": "labels without an image",
+    "no box": "images without a box",
+    "other": "other",
+}
+
+
 @dataclass
 class DataReport:
     """What a reader skipped or changed, so nothing is lost silently.
 
     skipped: (item key, one-line reason) for every item left out.
     notes: counted remarks, e.g. "16 images hold several objects: kept the largest".
+    kinds: the kind of each skip (a key of `SKIP_KINDS`), parallel to `skipped`; skips appended
+        to `skipped` directly count as "other". Use `skip(key, reason, kind)`.
     """
 
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+
+    def skip(self, key: str, reason: str, kind: str = "other") -> None:
+        """Record that item `key` is left out, why (one line) and the kind of problem."""
+        self.kinds.extend(["other"] * (len(self.skipped) - len(self.kinds)))
+        self.skipped.append((key, reason))
+        self.kinds.append(kind)
+
+    def skip_counts(self) -> dict[str, int]:
+        """Skips per kind, most frequent first."""
+        kinds = self.kinds[: len(self.skipped)] + ["other"] * (len(self.skipped) - len(self.kinds))
+        counts: dict[str, int] = {}
+        for kind in kinds:
+            counts[kind] = counts.get(kind, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    def summary(self, kept: int) -> str:
+        """One line, e.g. ``skipped 8 of 22: 3 unreadable images, 5 bad annotations`` ("" when none)."""
+        if not self.skipped:
+            return ""
+        parts = [f"{n} {kind if n == 1 else SKIP_KINDS.get(kind, kind)}" for kind, n in self.skip_counts().items()]
+        return f"skipped {len(self.skipped)} of {kept + len(self.skipped)}: " + ", ".join(parts)
 
     def lines(self) -> list[str]:
         out = list(self.notes)

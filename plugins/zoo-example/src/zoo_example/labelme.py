@@ -6,9 +6,13 @@ points, in pixels of the displayed image) are the candidate boxes, and the large
 image's box (its ``label`` the class). When the image file is missing but the JSON embeds it
 (``imageData``, base64), the embedded image is used.
 
-Nothing is dropped silently: every JSON left out is in `report().skipped` with its reason
-(unreadable JSON, no rectangle, no image, degenerate rectangle), and `report().notes` counts
-images with several rectangles, other shape types ignored and boxes clipped to the image.
+Nothing is dropped silently: every JSON left out is in `report().skipped` with its reason and
+kind (unreadable JSON, no rectangle, an ``imagePath`` outside the root, no image, an image that
+does not decode, degenerate rectangle), and `report().notes` counts images with several
+rectangles, other shape types ignored, boxes clipped to the image and truncated images decoded
+tolerantly. With ``strict`` every skip is a DataError instead. ``imagePath`` must stay inside
+the root: `zoo.datasets.inside_root`, the check the core readers use, refuses ``../`` and
+absolute paths.
 """
 from __future__ import annotations
 
@@ -24,28 +28,31 @@ import numpy as np
 from PIL import Image
 
 from zoo.data.splits import stratified_split
-from zoo.datasets.images import image_size, load_image, to_rgb
+from zoo.datasets import inside_root
+from zoo.datasets.images import inspect_image, load_image, to_rgb
 from zoo.errors import DataError
 from zoo.interfaces import DataReport, Dataset, Sample
 
 
-@dataclass(frozen=True)
+@dataclass
 class Item:
     key: str
     path: Path | None      # the image file, or None when only the embedded data exists
     data: bytes | None     # embedded image (imageData), used when the file is missing
+    damaged: bool = False  # the file decodes only tolerantly (truncated): loaded tolerantly
 
 
 class LabelMe(Dataset):
     """The kept images of a LabelMe folder with one box each (see the module docstring)."""
 
-    def __init__(self, root: str, classes: bool = True, val: float = 0.1, test: float = 0.2, seed: int = 0) -> None:
+    def __init__(self, root: str, classes: bool = True, val: float = 0.1, test: float = 0.2, seed: int = 0,
+                 strict: bool = False) -> None:
         if not root:
             raise DataError("labelme: set the dataset parameter 'root' to a folder of LabelMe .json files")
         self.root = Path(root).expanduser().resolve()
         if not self.root.is_dir():
             raise DataError(f"labelme: {self.root} is not a directory; set the dataset parameter 'root' to it")
-        self._val, self._test, self._seed = val, test, seed
+        self._val, self._test, self._seed, self._strict = val, test, seed, strict
         self._report = DataReport()
         self._counts: Counter[str] = Counter()
         self.items: list[Item] = []
@@ -74,31 +81,35 @@ class LabelMe(Dataset):
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             shapes = doc.get("shapes") or []
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError) as exc:
-            return self._skip(key, f"not a LabelMe JSON file ({type(exc).__name__})")
+            if not isinstance(shapes, list):
+                raise TypeError("shapes is not a list")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, RecursionError) as exc:
+            return self._skip(key, f"not a LabelMe JSON file ({type(exc).__name__})", "bad annotation")
         rects = []
         for shape in shapes:
             if not isinstance(shape, dict) or shape.get("shape_type", "polygon") != "rectangle":
                 self._counts["other_shapes"] += 1
                 continue
             try:
-                (ax, ay), (bx, by) = shape["points"][:2]
+                (ax, ay), (bx, by) = (np.asarray(p, np.float64) for p in shape["points"][:2])
+                if not all(np.isfinite([ax, ay, bx, by])) or not all(np.ndim(v) == 0 for v in (ax, ay, bx, by)):
+                    raise ValueError("not finite")
                 rects.append(((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)), str(shape.get("label", ""))))
-            except (KeyError, TypeError, ValueError):
+            except (KeyError, TypeError, ValueError, OverflowError):
                 self._counts["bad_points"] += 1
         if not rects:
-            return self._skip(key, "no rectangle shape")
+            return self._skip(key, "no rectangle shape", "no valid box")
         item = self._image(path, key, doc)
         if item is None:
             return None
-        size = self._size(item, doc)
+        size = self._size(item, key, doc)
         if size is None:
-            return self._skip(key, "image cannot be read")
+            return None
         w, h = size
         valid = [(np.clip(np.array(r, np.float64) / [w, h, w, h], 0, 1), label, r) for r, label in rects]
         valid = [(b, label, r) for b, label, r in valid if b[2] > b[0] and b[3] > b[1]]
         if not valid:
-            return self._skip(key, "no rectangle with a positive area inside the image")
+            return self._skip(key, "no rectangle with a positive area inside the image", "no valid box")
         if len(rects) > 1:
             self._counts["multi"] += 1
         box, label, raw = max(valid, key=lambda v: (v[0][2] - v[0][0]) * (v[0][3] - v[0][1]))
@@ -107,8 +118,11 @@ class LabelMe(Dataset):
         return item, box, label
 
     def _image(self, path: Path, key: str, doc: Mapping[str, object]) -> Item | None:
-        name = str(doc.get("imagePath") or "").replace("\\", "/")
-        file = (path.parent / name).resolve() if name else None
+        name = str(doc.get("imagePath") or "")
+        file = inside_root(self.root, name, base=path.parent) if name else None
+        if name and file is None:
+            return self._skip(key, f"imagePath {name[:80]!r} points outside the dataset root {self.root}",
+                              "file outside the root")
         if file is not None and file.is_file():
             return Item(key, file, None)
         data = doc.get("imageData")
@@ -116,24 +130,42 @@ class LabelMe(Dataset):
             try:
                 return Item(key, None, base64.b64decode(data))
             except ValueError:
-                return self._skip(key, "imageData is not base64")
-        return self._skip(key, f"image file {name or '(no imagePath)'} is missing and the JSON embeds no imageData")
+                return self._skip(key, "imageData is not base64", "unreadable image")
+        return self._skip(key, f"image file {name or '(no imagePath)'} is missing and the JSON embeds no imageData",
+                          "missing image")
 
-    def _size(self, item: Item, doc: Mapping[str, object]) -> tuple[int, int] | None:
-        w, h = doc.get("imageWidth"), doc.get("imageHeight")
-        if isinstance(w, int) and isinstance(h, int) and w > 0 and h > 0:
-            return w, h
+    def _size(self, item: Item, key: str, doc: Mapping[str, object]) -> tuple[int, int] | None:
+        """The displayed (width, height) after a cheap decode (undecodable images are skipped),
+        or the JSON's stated size when it gives one."""
         try:
             if item.path is not None:
-                return image_size(item.path)
-            with Image.open(io.BytesIO(item.data or b"")) as im:
-                return im.size
-        except (DataError, OSError):
-            return None
+                size, damaged = inspect_image(item.path)
+                if damaged:
+                    if self._strict:
+                        raise DataError(f"labelme: {item.path}: truncated or damaged image (strict: true refuses it)")
+                    self._counts["damaged"] += 1
+                    item.damaged = True
+            else:
+                with Image.open(io.BytesIO(item.data or b"")) as im:
+                    im.load()
+                    size = im.size
+        except DataError as exc:
+            if self._strict:
+                raise
+            return self._skip(key, str(exc), "unreadable image")
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+            return self._skip(key, f"embedded imageData cannot be decoded ({type(exc).__name__})", "unreadable image")
+        w, h = doc.get("imageWidth"), doc.get("imageHeight")
+        if isinstance(w, int) and isinstance(h, int) and 0 < w <= 1 << 20 and 0 < h <= 1 << 20:
+            return w, h
+        return size
 
-    def _skip(self, key: str, reason: str) -> None:
-        """Record why `key` is left out; returns None so callers can ``return self._skip(...)``."""
-        self._report.skipped.append((key, reason))
+    def _skip(self, key: str, reason: str, kind: str = "other") -> None:
+        """Record why `key` is left out (a DataError with ``strict``); returns None so callers can
+        ``return self._skip(...)``."""
+        if self._strict:
+            raise DataError(f"labelme: {key}: {reason} (strict: true turns every skip into an error)")
+        self._report.skip(key, reason, kind)
 
     def _notes(self) -> list[str]:
         c, out = self._counts, []
@@ -145,6 +177,8 @@ class LabelMe(Dataset):
             out.append(f"{c['bad_points']} rectangles without two corner points ignored")
         if c["clipped"]:
             out.append(f"{c['clipped']} boxes extended outside their image: clipped to it")
+        if c["damaged"]:
+            out.append(f"{c['damaged']} damaged or truncated image(s) decoded tolerantly")
         return out
 
     # -- Dataset --------------------------------------------------------------------------------
@@ -164,7 +198,7 @@ class LabelMe(Dataset):
     def load(self, index: int, size: tuple[int, int] | None = None) -> Sample:
         item = self.items[index]
         if item.path is not None:
-            image = load_image(item.path, size)
+            image = load_image(item.path, size, tolerant=item.damaged)
         else:
             with Image.open(io.BytesIO(item.data or b"")) as im:
                 pil = to_rgb(im)
@@ -174,6 +208,6 @@ class LabelMe(Dataset):
         return Sample(image, self._boxes[index], int(self._labels[index]), item.key)
 
 
-def labelme(root: str, classes: bool, val: float, test: float, seed: int) -> LabelMe:
+def labelme(root: str, classes: bool, val: float, test: float, seed: int, strict: bool = False) -> LabelMe:
     """Factory of the ``labelme`` dataset."""
-    return LabelMe(root, classes, val, test, seed)
+    return LabelMe(root, classes, val, test, seed, strict)

@@ -29,6 +29,7 @@ LABELME = declare_dataset(
         "val": Param(0.1, float, help="share of items in the val split"),
         "test": Param(0.2, float, help="share of items in the test split"),
         "seed": Param(0, int, help="seed of the split"),
+        "strict": Param(False, bool, help="turn every skipped JSON into an error"),
     },
     classes=lambda p: {"classes": bool(p["classes"])},
 )
