@@ -70,13 +70,37 @@ def test_resume_after_kill_equals_uninterrupted(reg: Registry, tmp_path: Path, m
 
 @pytest.mark.slow
 @pytest.mark.parametrize("optimizer,schedule,precision", [("sgd", "plateau", "bf16"), ("adamw", "exponential", "fp32")])
-def test_optimizers_schedules_precision(reg: Registry, tmp_path: Path, optimizer: str, schedule: str,
+def test_optimizers_schedules_precision(reg: Registry, tmp_path: Path, monkeypatch, optimizer: str, schedule: str,
                                         precision: str) -> None:
-    run = _train(reg, tmp_path / "run", **{"train.optimizer": optimizer, "train.schedule": schedule,
-                                           "train.precision": precision, "train.weight_decay": 0.01,
-                                           "train.decay_steps": 2, "train.patience": 0})
+    # guards: bf16 trains under autocast (bfloat16 activations) on channels_last inputs (docs/torch.md),
+    # the plateau schedule lowers the lr on a stalled val_loss, the exponential one decays per step
+    from zoo_torch.framework import TorchFramework
+
+    seen: list[tuple[torch.dtype, bool]] = []
+    build = TorchFramework.build
+
+    def spied_build(self, plan):  # type: ignore[no-untyped-def]
+        model = build(self, plan)
+        conv = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+        conv.register_forward_hook(lambda mod, args, out: seen.append(
+            (out.dtype, args[0].is_contiguous(memory_format=torch.channels_last))) if mod.training else None)
+        return model
+
+    monkeypatch.setattr(TorchFramework, "build", spied_build)
+    extra = {"train.optimizer": optimizer, "train.schedule": schedule, "train.precision": precision,
+             "train.weight_decay": 0.01, "train.decay_steps": 2, "train.patience": 1}
+    if schedule == "plateau":  # a learning rate too small to move val_loss by min_delta: a plateau
+        extra.update({"train.epochs": 3, "train.lr": 1e-9, "train.factor": 0.5, "train.min_lr": 0})
+    run = _train(reg, tmp_path / "run", **extra)
     history = runs.read_json(run / "history.json")
     assert all(np.isfinite(h["loss"]) and np.isfinite(h["val_loss"]) for h in history)
+    assert seen, "the spy saw no training forward pass"
+    if precision == "bf16":
+        assert {dtype for dtype, _ in seen} == {torch.bfloat16} and all(last for _, last in seen)
+    else:
+        assert {dtype for dtype, _ in seen} == {torch.float32}
+    if schedule == "plateau":  # improved in epoch 1, stalled in epoch 2: epoch 3 runs at half the lr
+        assert [h["lr"] for h in history] == pytest.approx([1e-9, 1e-9, 0.5e-9])
     if schedule == "exponential":  # lr of the last step s: lr0 * 0.9 ** (s / 2), s = 2 * steps/epoch - 1
         lr0 = get("default").train.lr
         steps = 2 * math.log(history[-1]["lr"] / lr0) / math.log(0.9)
