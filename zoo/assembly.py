@@ -74,6 +74,16 @@ def _part(reg: Registry, kind: Kind, spec: ComponentSpec, framework: str) -> Par
     return Part(entry, entry.info.resolve(spec.params), spec.weight)
 
 
+def _backbone(reg: Registry, spec: ComponentSpec, framework: str) -> Part:
+    """The backbone part; ``weights`` naming an installed model becomes its trained backbone's file."""
+    from zoo.models import backbone_weights
+
+    part = _part(reg, "backbone", spec, framework)
+    weights = str(part.params.get("weights", "none"))
+    resolved = backbone_weights(weights, part.name, framework, reg)
+    return part if resolved == weights else Part(part.entry, {**part.params, "weights": resolved}, part.weight)
+
+
 def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None) -> Plan:
     """Validate `recipe` for `framework` and resolve it. `num_classes` (the data's count, when the
     caller has read the data) defaults to `class_count`; it must agree with ``head.classes``."""
@@ -86,7 +96,7 @@ def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | 
     elif head.params.get("classes") and head.params["classes"] != num_classes:
         raise RecipeError(f"recipe {recipe.name!r}, key 'head.classes': {head.params['classes']} classes, but "
                           f"dataset {recipe.dataset.name!r} has {num_classes}; set head.classes={num_classes} or 0")
-    return Plan(recipe, framework, _part(reg, "backbone", recipe.backbone, framework),
+    return Plan(recipe, framework, _backbone(reg, recipe.backbone, framework),
                 _part(reg, "vectorizer", recipe.vectorizer, framework), head,
                 tuple(_part(reg, "loss", t, framework) for t in recipe.loss), num_classes, reg)
 

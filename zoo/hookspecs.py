@@ -46,5 +46,12 @@ def register_frameworks(register: Any) -> None:
 
 
 @hookspec
+def register_models(register: Any) -> None:
+    """Register trained models (what ``zoo package`` writes): ``register(name, directory, *,
+    description="")``; `directory` holds a run's files (recipe.yaml, run.json, weights,
+    metrics.json, model card, optionally model.onnx)."""
+
+
+@hookspec
 def register_commands(cli: Any) -> None:
     """Add click commands to the ``zoo`` CLI: ``cli.add_command(...)``."""

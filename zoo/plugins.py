@@ -45,6 +45,7 @@ _HOOKS: dict[str, Kind | None] = {
     "register_losses": "loss",
     "register_datasets": "dataset",
     "register_frameworks": None,
+    "register_models": None,
 }
 
 
@@ -225,11 +226,18 @@ def _call_register_hooks(pm: pluggy.PluginManager, plugin: Any, reg: Registry, s
     for hook, kind in _HOOKS.items():
         for impl in getattr(pm.hook, hook).get_hookimpls():
             if impl.plugin is plugin:
-                impl.function(register=_registrar(reg, kind, source, rec))
+                impl.function(register=_registrar(reg, kind, source, rec, hook))
 
 
-def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginRecord) -> Callable[..., Any]:
+def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginRecord, hook: str = "") -> Callable[..., Any]:
     """The ``register`` a hook receives; a duplicate is refused (and listed), not fatal."""
+    if hook == "register_models":
+        def register_model(name: str, directory: Any, *, description: str = "") -> None:
+            try:
+                reg.add_model(name, directory, description=description, source=source)
+            except DuplicateError as exc:
+                rec.refused.append(str(exc))
+        return register_model
     if kind is None:
         def register_framework(name: str, factory: Any, *, requirement: str = "") -> None:
             try:
@@ -256,6 +264,9 @@ def _components_of(reg: Registry, source: Source) -> dict[str, list[str]]:
     fws = [f.name for f in reg.frameworks().values() if f.source == source]
     if fws:
         out["framework"] = fws
+    trained = [m.name for m in reg.models().values() if m.source == source]
+    if trained:
+        out["model"] = trained
     return out
 
 

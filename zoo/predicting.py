@@ -1,67 +1,214 @@
-"""``zoo predict``: boxes (and classes) for image files, drawn as PNGs and listed as JSON."""
+"""``zoo predict``: boxes (and classes) for image files, drawn as PNGs and listed as JSON.
+
+A model is a run directory (predicted with its framework), an ``.onnx`` file from ``zoo export``
+(onnxruntime only: neither torch nor TensorFlow is imported) or the name of an installed model
+package (`zoo.models`). Images are files or directories (every image file directly inside).
+
+Memory stays bounded whatever the image: the model input is decoded at the input size (JPEG draft
+mode), the drawing at most `DRAW_SIDE` pixels on its longer side, and the figure is at most
+`FIGURE_PX` square; images stream through in batches.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from zoo import boxes, runs
-from zoo.datasets.images import load_image
-from zoo.errors import DataError
-from zoo.registry import Registry
-from zoo.training import decode_outputs, load_run
+from zoo.datasets.images import image_size, load_image
+from zoo.errors import DataError, ZooError
+
+#: longest side (pixels) an image is decoded at for drawing
+DRAW_SIDE = 800
+#: longest side (pixels) of a written PNG
+FIGURE_PX = 600
+#: most extreme height / width ratio a figure keeps; beyond it the image is letterboxed
+MAX_ASPECT = 8.0
+
+BoxesAndProbs = tuple[np.ndarray, "np.ndarray | None"]
 
 
-def resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    from PIL import Image
+@dataclass
+class Predictor:
+    """What prediction needs of a model: its input size, class names and a function from uint8
+    (N, H, W, 3) batches to (normalized xyxy boxes clipped to [0, 1], class probabilities or None)."""
 
-    return np.asarray(Image.fromarray(image).resize((size[1], size[0]), Image.BILINEAR))
+    input_size: tuple[int, int]
+    class_names: list[str]
+    run: Callable[[np.ndarray], BoxesAndProbs]
+    default_out: Path
+    kind: str  # "torch", "keras" or "onnx"
 
 
-def predict_files(run_dir: str | Path, images: list[str], reg: Registry, out: str | Path | None = None,
-                  batch_size: int = 16) -> list[dict[str, Any]]:
-    """Predict each image; write ``<out>/<stem>.png`` with the box drawn and ``<out>/predictions.json``."""
+def run_predictor(run_dir: str | Path, reg: Any) -> Predictor:
+    """A trained run, predicted with the framework that trained it."""
+    from zoo.export import softmax
+    from zoo.training import decode_outputs, load_run
+
     plan, model, engine = load_run(run_dir, reg)
     info = runs.read_run(Path(run_dir))
-    class_names = info.get("class_names") or []
-    missing = [p for p in images if not Path(p).is_file()]
-    if missing:
-        raise DataError(f"image {missing[0]!r} does not exist; give paths of image files")
-    originals = [load_image(p) for p in images]
-    batch = np.stack([resize(im, plan.input_size) for im in originals])
-    outputs = engine.predict(model, [batch[i:i + batch_size] for i in range(0, len(batch), batch_size)])
-    pred, labels = decode_outputs(plan, outputs)
-    out_dir = Path(out) if out else Path(run_dir) / "predict"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
-    for i, (path, image) in enumerate(zip(images, originals)):
-        h, w = image.shape[:2]
-        item: dict[str, Any] = {"image": str(path), "width": w, "height": h,
-                                "box": [round(float(v), 2) for v in boxes.to_pixels(pred[i], w, h)],
-                                "box_normalized": [round(float(v), 5) for v in pred[i]]}
-        if labels is not None:
-            item["class"] = class_names[int(labels[i])] if class_names else int(labels[i])
-            item["score"] = float(_softmax(outputs.logits[i])[labels[i]])  # type: ignore[index]
-        item["png"] = str(_draw(image, pred[i], item.get("class"), out_dir / f"{Path(path).stem}.png"))
-        results.append(item)
+
+    def run(batch: np.ndarray) -> BoxesAndProbs:
+        outputs = engine.predict(model, [batch])
+        pred, _ = decode_outputs(plan, outputs)
+        return pred, None if outputs.logits is None else softmax(outputs.logits)
+
+    names = list(info.get("class_names") or []) if plan.num_classes else []
+    return Predictor(plan.input_size, names, run, Path(run_dir) / "predict", plan.framework)
+
+
+def onnx_predictor(path: str | Path) -> Predictor:
+    """An exported model under onnxruntime."""
+    from zoo.onnx_model import OnnxModel
+
+    model = OnnxModel(path)
+    return Predictor(model.input_size, model.class_names, model.run,
+                     Path(path).with_suffix("").with_name(Path(path).stem + "-predict"), "onnx")
+
+
+def open_model(model: str | Path, reg: Callable[[], Any]) -> Predictor:
+    """`model` as a Predictor: an .onnx file, a run directory or an installed model's name.
+    `reg` returns the registry (called only when needed)."""
+    path = Path(model)
+    if path.suffix == ".onnx" and path.is_file():
+        return onnx_predictor(path)
+    if path.is_dir():
+        return run_predictor(runs.check_run(path), reg())
+    from zoo import models
+
+    found = models.find(str(model), reg())
+    if found is None:
+        raise ZooError(f"{str(model)!r} is not an .onnx file, a run directory or an installed model "
+                       f"({models.installed_text(reg())}); give one of these")
+    onnx_file = found.directory / "model.onnx"
+    predictor = onnx_predictor(onnx_file) if onnx_file.is_file() else run_predictor(found.directory, reg())
+    predictor.default_out = Path(f"{found.name}-predict")
+    return predictor
+
+
+def image_files(args: Sequence[str | Path]) -> list[Path]:
+    """Files named in `args`, each directory replaced by the image files directly inside it (sorted);
+    DataError for a path that does not exist or a directory without images."""
+    from PIL import Image
+
+    suffixes = {s for s, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
+    files: list[Path] = []
+    for arg in args:
+        path = Path(arg)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+            if not inside:
+                raise DataError(f"directory {str(path)!r} holds no image files ({', '.join(sorted(suffixes)[:6])}, "
+                                f"...); give image files or a directory of them")
+            files += inside
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError(f"image {str(path)!r} does not exist; give paths of image files or directories")
+    return files
+
+
+def output_names(files: Sequence[Path]) -> list[str]:
+    """One distinct PNG name per input: ``<stem>.png``, then ``<stem>-2.png``, ... on collisions
+    (``a/same.png`` and ``b/same.png`` both keep their result)."""
+    used: set[str] = set()
+    names = []
+    for path in files:
+        name, n = f"{path.stem}.png", 1
+        while name.lower() in used or name.lower() == "predictions.json":
+            n += 1
+            name = f"{path.stem}-{n}.png"
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def predict_files(model: str | Path | Predictor, images: Sequence[str | Path], reg: Any = None,
+                  out: str | Path | None = None, batch_size: int = 16, progress: bool = True) -> list[dict[str, Any]]:
+    """Predict each image (or every image in a directory); write ``<out>/<name>.png`` with the
+    box drawn and ``<out>/predictions.json``; return the JSON's items.
+
+    `model`: a Predictor or what `open_model` accepts; `reg`: the registry (or None to load the
+    installed plugins when needed)."""
+    files = image_files(images)
+    if isinstance(model, Predictor):
+        predictor = model
+    else:
+        predictor = open_model(model, (lambda: reg) if reg is not None else _installed_registry)
+    out_dir = Path(out) if out else predictor.default_out
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ZooError(f"cannot write predictions to {str(out_dir)!r} ({exc.strerror}); give a writable --out") from None
+    results: list[dict[str, Any]] = []
+    bar = _progress(len(files), progress)
+    try:
+        for chunk in _chunks(list(zip(files, output_names(files))), max(1, batch_size)):
+            batch = np.stack([load_image(path, predictor.input_size) for path, _ in chunk])
+            pred, probs = predictor.run(batch)
+            for i, (path, png) in enumerate(chunk):
+                results.append(_item(predictor, path, pred[i], None if probs is None else probs[i], out_dir / png))
+            bar.update(len(chunk))
+    finally:
+        bar.close()
     runs.write_json(out_dir / "predictions.json", results)
     return results
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
-    e = np.exp(x - x.max())
-    return e / e.sum()
+def _installed_registry() -> Any:
+    from zoo.plugins import registry
+
+    return registry()
 
 
-def _draw(image: np.ndarray, box: np.ndarray, label: Any, path: Path) -> Path:
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="image", desc="predict", disable=not enabled or total < 2, leave=False)
+
+
+def _item(predictor: Predictor, path: Path, box: np.ndarray, probs: np.ndarray | None, png: Path) -> dict[str, Any]:
+    w, h = image_size(path)
+    item: dict[str, Any] = {"image": str(path), "width": w, "height": h,
+                            "box": [round(float(v), 2) for v in boxes.to_pixels(box, w, h)],
+                            "box_normalized": [round(float(v), 5) for v in box]}
+    label = None
+    if probs is not None:
+        index = int(np.argmax(probs))
+        label = predictor.class_names[index] if index < len(predictor.class_names) else index
+        item["class"], item["score"] = label, round(float(probs[index]), 5)
+    item["png"] = str(draw(path, (w, h), box, label, png))
+    return item
+
+
+def draw_size(width: int, height: int, limit: int = DRAW_SIDE) -> tuple[int, int]:
+    """(H, W) to decode an image of `width` x `height` at for drawing: at most `limit` on the longer side."""
+    scale = min(1.0, limit / max(width, height, 1))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def draw(path: Path, size: tuple[int, int], box: np.ndarray, label: Any, png: Path) -> Path:
+    """Write `png`: the image at `path` (decoded at `draw_size`) with `box` drawn, at most
+    `FIGURE_PX` pixels on each side whatever the image's shape."""
     from zoo.plots import _pyplot, draw_boxes
 
-    plt = _pyplot()
+    image = load_image(path, draw_size(*size))
     h, w = image.shape[:2]
-    fig, ax = plt.subplots(figsize=(6, 6 * h / max(w, 1)))
+    aspect = min(max(h / w, 1 / MAX_ASPECT), MAX_ASPECT)
+    inches = FIGURE_PX / 100
+    figsize = (inches, inches * aspect) if aspect <= 1 else (inches / aspect, inches)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=figsize)
     draw_boxes(ax, image, None, box, "" if label is None else str(label))
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(png, dpi=100)
     plt.close(fig)
-    return path
+    return png

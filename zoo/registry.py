@@ -9,6 +9,7 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from zoo.errors import PluginError, UnknownNameError, choices_text, suggest
@@ -35,12 +36,23 @@ class FrameworkEntry:
     source: Source
 
 
+@dataclass(frozen=True)
+class ModelEntry:
+    """A trained model registered through ``register_models``: a directory laid out as a run."""
+
+    name: str
+    directory: Path
+    description: str
+    source: Source
+
+
 class Registry:
-    """Every registered component and framework adapter."""
+    """Every registered component, framework adapter and trained model."""
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str, str], Entry] = {}
         self._frameworks: dict[str, FrameworkEntry] = {}
+        self._models: dict[str, ModelEntry] = {}
         self._framework_cache: dict[str, Any] = {}
         #: distribution -> error of an installed plugin that failed to load (for "installed but failed" hints)
         self.failed: dict[str, str] = {}
@@ -86,6 +98,21 @@ class Registry:
                                  f"and again by {source}", source.plugin)
         self._frameworks[name] = FrameworkEntry(name, _lazy(factory), requirement, source)
 
+    def add_model(self, name: str, directory: str | Path, *, description: str = "", source: Source) -> None:
+        """Add a trained model; PluginError for a duplicate name or a directory that is not a run's."""
+        name = normalize(name)
+        if name in self._models:
+            raise DuplicateError(f"duplicate model {name!r}: registered by {self._models[name].source} "
+                                 f"and again by {source}", source.plugin)
+        path = Path(directory)
+        if not (path / "recipe.yaml").is_file() or not (path / "run.json").is_file():
+            raise PluginError(f"model {name!r}: {str(path)!r} holds no recipe.yaml and run.json; "
+                              f"register the directory `zoo package` wrote", source.plugin)
+        self._models[name] = ModelEntry(name, path, description, source)
+
+    def models(self) -> dict[str, ModelEntry]:
+        return dict(sorted(self._models.items()))
+
     def remove_source(self, source: Source | str) -> int:
         """Remove everything `source` registered (a plugin that fails is removed whole). A `Source`
         matches its distribution too, so two distributions with one entry-point name stay apart."""
@@ -98,6 +125,9 @@ class Registry:
         for name in [n for n, f in self._frameworks.items() if mine(f.source)]:
             del self._frameworks[name]
             keys.append(("framework", name, name))
+        for name in [n for n, m in self._models.items() if mine(m.source)]:
+            del self._models[name]
+            keys.append(("model", name, name))
         return len(keys)
 
     # -- queries ------------------------------------------------------------------------------

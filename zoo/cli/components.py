@@ -7,7 +7,7 @@ import yaml
 from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json, table
 from zoo.interfaces.component import KINDS
 
-_LIST_KINDS = (*KINDS, "recipe", "framework")
+_LIST_KINDS = (*KINDS, "recipe", "framework", "model")
 
 
 @click.command("list")
@@ -18,7 +18,8 @@ _LIST_KINDS = (*KINDS, "recipe", "framework")
 @JSON_OPTION
 def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recipe_files: tuple[str, ...],
              as_json: bool) -> None:
-    """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes or frameworks.
+    """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes, frameworks or
+    trained models (installed model packages, with their test metrics).
     PATTERN is a wildcard such as 'mobilenet*'. Plurals work too (backbones, recipes)."""
     from zoo.errors import UnknownNameError, suggest
     from zoo.plugins import registry
@@ -36,11 +37,33 @@ def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recip
         fws = [{"name": f.name, "plugin": f.source.plugin, "requirement": f.requirement}
                for f in reg.frameworks().values()]
         return echo_json(fws) if as_json else table([[f["name"], f["plugin"]] for f in fws], ["framework", "plugin"])
+    if kind == "model":
+        return _list_models(reg, pattern, framework, as_json)
     entries = reg.entries(kind, pattern, framework)
     if as_json:
         return echo_json([e.to_dict() for e in entries])
     table([[e.kind, e.name, e.framework, e.source.plugin, e.info.description] for e in entries],
           ["kind", "name", "framework", "plugin", "description"])
+
+
+def _list_models(reg: object, pattern: str | None, framework: str | None, as_json: bool) -> None:
+    import fnmatch
+
+    from zoo import models
+
+    rows = [models.describe(m) for m in reg.models().values()  # type: ignore[attr-defined]
+            if (pattern is None or fnmatch.fnmatch(m.name, pattern))]
+    rows = [r for r in rows if framework is None or r["framework"] == framework]
+    if as_json:
+        return echo_json(rows)
+
+    def fmt(v: object) -> str:
+        return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    table([[r["name"], r["framework"], r["recipe"], r["dataset"], fmt(r["iou"]), fmt(r["corloc"]),
+            fmt(r["accuracy"]), fmt(r["baseline_iou"]), "yes" if r["onnx"] else "no", r["distribution"] or r["plugin"]]
+           for r in rows], ["model", "framework", "recipe", "dataset", "IoU", "CorLoc", "accuracy", "baseline IoU",
+                            "onnx", "package"])
 
 
 def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: bool) -> None:

@@ -68,11 +68,12 @@ def _metrics_line(label: str, m: dict[str, float]) -> str:
 @SET_OPTION
 @JSON_OPTION
 def evaluate(run: str, split: str, overrides: tuple[str, ...], as_json: bool) -> None:
-    """Evaluate a trained RUN: mean IoU, CorLoc, accuracy (with classes) and the mean-box baseline."""
-    from zoo import training
+    """Evaluate a trained RUN (a run directory or an installed model's name): mean IoU, CorLoc,
+    accuracy (with classes) and the mean-box baseline."""
+    from zoo import models, training
     from zoo.plugins import registry
 
-    result = training.evaluate(run, registry(), overrides, split)
+    result = training.evaluate(models.run_dir(run, registry()), registry(), overrides, split)
     if as_json:
         return echo_json(result)
     click.echo(f"{result['recipe']} on {result['framework']}, {split} split of {result['dataset']['name']}")
@@ -81,16 +82,18 @@ def evaluate(run: str, split: str, overrides: tuple[str, ...], as_json: bool) ->
 
 
 @click.command()
-@click.argument("run", type=click.Path())
+@click.argument("model", type=click.Path())
 @click.argument("images", nargs=-1, required=True, type=click.Path())
-@click.option("--out", type=click.Path(), help="Output directory (default RUN/predict).")
+@click.option("--out", type=click.Path(), help="Output directory (default RUN/predict, FILE-predict or NAME-predict).")
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Images per batch.")
 @JSON_OPTION
-def predict(run: str, images: tuple[str, ...], out: str | None, as_json: bool) -> None:
-    """Predict the box (and class) of each IMAGE; writes PNGs with the box drawn and a JSON of pixel boxes."""
-    from zoo.plugins import registry
+def predict(model: str, images: tuple[str, ...], out: str | None, batch_size: int, as_json: bool) -> None:
+    """Predict the box (and class) of each IMAGE (or every image in a directory) with MODEL: a run
+    directory, an .onnx file from `zoo export` (onnxruntime only, no torch or TensorFlow) or an
+    installed model's name. Writes PNGs with the box drawn and predictions.json of pixel boxes."""
     from zoo.predicting import predict_files
 
-    results = predict_files(run, list(images), registry(), out)
+    results = predict_files(model, list(images), None, out, batch_size=batch_size)
     if as_json:
         return echo_json(results)
     for r in results:

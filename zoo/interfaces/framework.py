@@ -55,12 +55,14 @@ class Framework(ABC):
     """A framework adapter, registered through the ``register_frameworks`` hook.
 
     Class attributes: ``name`` ("torch", "keras"), ``requirement`` (what to pip install),
-    ``weights_suffix`` (file name of saved weights in a run directory).
+    ``weights_file`` (file name of saved weights in a run directory), ``backbone_weights_file``.
     """
 
     name: str = ""
     requirement: str = ""
     weights_file: str = ""
+    #: file name `save_backbone` writes, e.g. "backbone.safetensors"
+    backbone_weights_file: str = ""
 
     def device(self) -> str:
         """Where it runs, e.g. "cuda:0" or "cpu"."""
@@ -106,3 +108,22 @@ class Framework(ABC):
     @abstractmethod
     def load(self, plan: Plan, run_dir: Path) -> Any:
         """Rebuild the model of `plan` and load its saved weights from `run_dir`."""
+
+    def export_onnx(self, model: Any, plan: Plan, path: Path, *, opset: int, dynamic_batch: bool) -> None:
+        """Write `model` to `path` as ONNX (optional; `zoo export` checks the result).
+
+        Graph contract (`zoo.export`): one input ``image``, uint8 RGB (N, H, W, 3) at
+        ``plan.input_size``, N symbolic with `dynamic_batch`, else 1; outputs as
+        ``zoo.export.graph_outputs(raw_outputs, plan.encoding, xp)`` computes them with the
+        framework's array namespace (``box`` normalized xyxy, ``probs`` for class heads).
+        """
+        from zoo.errors import ZooError
+
+        raise ZooError(f"framework {self.name!r} cannot export to ONNX; export a run of torch or keras")
+
+    def save_backbone(self, model: Any, path: Path) -> Path:
+        """Write the trained backbone's weights alone to `path` (its suffix from
+        `backbone_weights_file`), loadable as ``backbone.weights=<path>`` by this framework."""
+        from zoo.errors import ZooError
+
+        raise ZooError(f"framework {self.name!r} cannot save a backbone alone")

@@ -25,6 +25,7 @@ class KerasFramework(Framework):
     name = "keras"
     requirement = "zoo-keras"
     weights_file = "model.weights.h5"
+    backbone_weights_file = "backbone.weights.h5"
 
     def device(self) -> str:
         import tensorflow as tf
@@ -100,3 +101,13 @@ class KerasFramework(Framework):
         model = self.build(plan)
         model.load_weights(str(path))
         return model
+
+    def export_onnx(self, model: Any, plan: Plan, path: Path, *, opset: int, dynamic_batch: bool) -> None:
+        from zoo_keras.export import export_onnx
+
+        export_onnx(model, plan, Path(path), opset=opset, dynamic_batch=dynamic_batch)
+
+    def save_backbone(self, model: Any, path: Path) -> Path:
+        from zoo_keras.checkpoint import save_weights_atomic
+
+        return save_weights_atomic(model.get_layer("backbone"), Path(path))

@@ -39,6 +39,7 @@ class TorchFramework(Framework):
     name = "torch"
     requirement = "zoo-torch"
     weights_file = "model.safetensors"
+    backbone_weights_file = "backbone.safetensors"
 
     def __init__(self) -> None:
         torch.set_num_threads(_cpu_count())
@@ -116,3 +117,14 @@ class TorchFramework(Framework):
         model = build_localizer(plan, pretrained=False)
         checkpoint.load_weights(model, path)
         return model.to(self._device).eval()
+
+    def export_onnx(self, model: Localizer, plan: Plan, path: Path, *, opset: int, dynamic_batch: bool) -> None:
+        from zoo_torch.export import export_onnx
+
+        try:
+            export_onnx(model, plan, Path(path), opset=opset, dynamic_batch=dynamic_batch)
+        finally:
+            model.to(self._device)
+
+    def save_backbone(self, model: Localizer, path: Path) -> Path:
+        return checkpoint.save_weights(model.backbone, Path(path))
