@@ -121,7 +121,7 @@ def test_zoo_validate_reports_ranges(fake_registry: Registry, tmp_path: Path) ->
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "batch_size: 0 is below the minimum 1" in result.output
-    assert "'filters': [] has 0 items; give at least 1 item(s)" in result.output
+    assert "backbone.filters: [] has 0 items; give at least 1 item(s)" in result.output
     assert "input_size 7 is too small for backbone 'resnet50': it needs at least 32" in result.output
 
 
@@ -131,7 +131,7 @@ def test_train_validates_dataset_params_before_building(fake_registry: Registry,
     built: list[str] = []
     monkeypatch.setattr(training, "build_dataset", lambda *a, **k: built.append("x"))
     r = recipes.parse("r", recipes.apply_overrides(recipes.normalize_raw(BASE), ["dataset.nn=5"]))
-    with pytest.raises(RecipeError, match="unknown parameter 'nn'"):
+    with pytest.raises(RecipeError, match="dataset.nn: unknown parameter"):
         training.train(r, "fake", fake_registry, out=tmp_path / "run")
     assert not built
 
@@ -142,5 +142,5 @@ def test_evaluate_validates_overrides_before_building(fake_registry: Registry, m
     plan = make_plan(_recipe(), "fake", fake_registry, num_classes=0)
     monkeypatch.setattr(training, "load_run", lambda run, reg: (plan, None, None))
     monkeypatch.setattr(training, "build_dataset", lambda *a, **k: pytest.fail("built before validation"))
-    with pytest.raises(RecipeError, match="dataset.'n': expected int, got str 'abc'"):
+    with pytest.raises(RecipeError, match="dataset.n: expected int, got str 'abc'"):
         training.evaluate("run", fake_registry, ("dataset.n=abc",))

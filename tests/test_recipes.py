@@ -99,8 +99,8 @@ def test_valid_recipe(fake_registry: Registry) -> None:
 
 @pytest.mark.parametrize("changes, message", [
     ({"backbone": "resnet5"}, "key 'backbone': unknown backbone 'resnet5'; did you mean"),
-    ({"backbone": {"name": "tiny", "depth": 3}}, "key backbone.'depth'|unknown parameter 'depth'"),
-    ({"backbone": {"name": "tiny", "width": "wide"}}, "'width': expected int, got str 'wide'"),
+    ({"backbone": {"name": "tiny", "depth": 3}}, "backbone.depth: unknown parameter"),
+    ({"backbone": {"name": "tiny", "width": "wide"}}, "backbone.width: expected int, got str 'wide'"),
     ({"head": {"name": "box", "encoding": "yxyx"}}, "'yxyx' is not one of 'xyxy', 'xywh', 'cxcywh', 'square'"),
     ({"loss": ["mse", "focal"]}, "key 'loss.1': 'focal' is a class loss but head 'box' predicts no classes"),
     ({"head": {"name": "box", "activation": "linear"}, "loss": "bce"},

@@ -42,7 +42,7 @@ def test_names_are_normalized() -> None:
 
 def test_build_resolves_params_and_rejects_unknown(fake_registry: Registry) -> None:
     assert callable(fake_registry.build("backbone", "tiny", "fake", {"width": 4}))
-    with pytest.raises(ValueError, match="unknown parameter 'depth'"):
+    with pytest.raises(ValueError, match="depth: unknown parameter"):
         fake_registry.build("backbone", "tiny", "fake", {"depth": 4})
 
 

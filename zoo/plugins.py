@@ -178,7 +178,9 @@ def load_plugins(plugins: list[tuple[str, Callable[[], Any], Source]]) -> State:
 
 
 def fail(rec: PluginRecord, source: Source, exc: BaseException, reg: Registry, pm: pluggy.PluginManager) -> None:
-    """Mark `rec` failed with `exc` and remove everything its plugin registered."""
+    """Mark `rec` failed with `exc` and remove everything its plugin registered (remembered, so an
+    unknown-name error can say that this failed plugin provides it)."""
+    provided = [(e.kind, e.name) for e in reg.entries() if e.source == source]
     reg.remove_source(source)
     if pm.get_plugin(plugin_id(source)) is not None:
         pm.unregister(name=plugin_id(source))
@@ -187,6 +189,7 @@ def fail(rec: PluginRecord, source: Source, exc: BaseException, reg: Registry, p
     rec.components = {}
     if source.distribution:
         reg.failed[source.distribution] = rec.error
+    reg.failed_plugins[str(source)] = (rec.error, provided)
 
 
 def add_commands(cli: Any) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.errors import PluginError, UnknownNameError, choices_text, suggest
-from zoo.interfaces.component import KINDS, NEUTRAL, ComponentInfo, Entry, Kind, Source
+from zoo.interfaces.component import KINDS, NEUTRAL, ComponentInfo, Entry, Kind, Source, complete_metadata
 from zoo.standard import PROVIDERS, standard
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.]*$")
@@ -54,8 +54,11 @@ class Registry:
         self._frameworks: dict[str, FrameworkEntry] = {}
         self._models: dict[str, ModelEntry] = {}
         self._framework_cache: dict[str, Any] = {}
+        self._resolved: set[str] = set()  # "module:attr" factories found importable
         #: distribution -> error of an installed plugin that failed to load (for "installed but failed" hints)
         self.failed: dict[str, str] = {}
+        #: "plugin 'x' (dist version)" -> (its error, the (kind, name)s it had registered before failing)
+        self.failed_plugins: dict[str, tuple[str, list[tuple[str, str]]]] = {}
 
     # -- registration -------------------------------------------------------------------------
     def add(self, kind: Kind, info_or_name: ComponentInfo | str, factory: Callable[..., Any] | str,
@@ -80,6 +83,11 @@ class Registry:
         if not _NAME.match(info.name):
             raise PluginError(f"{source}: invalid {kind} name {info.name!r} (use lower-case letters, digits, '_')",
                               source.plugin)
+        if callable(info.meta):  # checked now with the defaults, so a gap shows at load, not at build
+            try:
+                complete_metadata(info, info.resolve({}))
+            except ValueError as exc:
+                raise PluginError(f"{source}: {exc}", source.plugin) from None
         framework = normalize(framework)
         key = (kind, framework, info.name)
         if key in self._entries:
@@ -197,6 +205,25 @@ class Registry:
                               entry.source.plugin)
         return obj
 
+    def resolve_factory(self, entry: Entry) -> None:
+        """Import a ``"module:attribute"`` factory without calling it; PluginError in one line,
+        naming the plugin, when the module or the attribute is missing (`zoo validate -f`)."""
+        target = getattr(entry.factory, "target", None)
+        if target is None or target in self._resolved:
+            return
+        module, _, attr = target.partition(":")
+        what = f"{entry.source}: the factory {target!r} of {entry.kind} {entry.name!r}"
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError as exc:
+            raise PluginError(f"{what} cannot be imported: {type(exc).__name__}: {exc}".splitlines()[0],
+                              entry.source.plugin) from None
+        if not callable(getattr(loaded, attr, None)):
+            near = suggest(attr, [n for n in dir(loaded) if not n.startswith("_")], n=1)
+            problem = "is not callable" if hasattr(loaded, attr) else f"does not exist: module {module!r} has no {attr!r}"
+            raise PluginError(f"{what} {problem}" + (f"; {near}" if near else ""), entry.source.plugin)
+        self._resolved.add(target)
+
     def provider_hint(self, framework: str) -> str:
         """Which distribution provides `framework`, and whether it is missing or installed but failed."""
         dist, cmd = PROVIDERS[framework]
@@ -220,7 +247,18 @@ class Registry:
                 msg += "; " + " or ".join(self.provider_hint(fw) for fw in missing)
         elif known:
             msg += f" (valid: {choices_text(known)})"
-        return msg + f"; see `zoo list {kind}`"
+        return msg + self._failed_hint(kind, name, msg) + f"; see `zoo list {kind}`"
+
+    def _failed_hint(self, kind: Kind, name: str, msg: str) -> str:
+        """Failed plugins that provide `name` (or may: those that failed before registering
+        anything), unless `msg` names them already."""
+        provides = [f"{who}, which provides it, failed to load ({err})" for who, (err, names)
+                    in self.failed_plugins.items() if (kind, name) in names]
+        if provides:
+            return "; " + "; ".join(provides) + "; see `zoo plugins`"
+        maybe = [f"{who} ({err})" for who, (err, names) in self.failed_plugins.items()
+                 if not names and not any(f"({d} " in who and f"by {d}," in msg for d in self.failed)]
+        return f"; a plugin that failed to load may provide it: {', '.join(maybe)}; see `zoo plugins`" if maybe else ""
 
 
 def _check_built(kind: Kind, obj: Any) -> str | None:
@@ -250,6 +288,7 @@ def _lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
         return getattr(importlib.import_module(module), attr)(*args, **kwargs)
 
     load.__qualname__ = factory
+    load.target = factory  # type: ignore[attr-defined]  # for Registry.resolve_factory
     return load
 
 

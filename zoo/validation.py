@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.errors import RecipeError, ZooError
-from zoo.interfaces.component import Kind
+from zoo.errors import PluginError, RecipeError, ZooError
+from zoo.interfaces.component import ComponentInfo, Kind, ParamError, Source, complete_metadata
 from zoo.recipes import ComponentSpec, Recipe
 from zoo.registry import Registry
 
@@ -30,13 +30,16 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
     ] + [(f"loss.{i}", "loss", t) for i, t in enumerate(recipe.loss)]
     for key, kind, spec in specs:
         try:
-            info = reg.get(kind, spec.name, framework).info if framework else reg.info(kind, spec.name)
+            entry = reg.get(kind, spec.name, framework) if framework else None
+            info = entry.info if entry else reg.info(kind, spec.name)
             resolved[key] = info.resolve(spec.params)
-            metas[key] = info.metadata(resolved[key])
+            metas[key] = metadata_of(info, resolved[key], entry.source if entry else None)
+            if entry is not None:
+                reg.resolve_factory(entry)
         except ZooError as exc:
             out.append(f"{where}, key {key!r}: {exc}")
-        except ValueError as exc:
-            out.append(f"{where}, key {key}.{str(exc).removeprefix('parameter ')}")
+        except ParamError as exc:
+            out.append(f"{where}, {key}.{exc}")
     if "backbone" in metas:
         need = int(metas["backbone"].get("min_input", metas["backbone"].get("stride", 1)))
         if min(recipe.input_size) < need:
@@ -66,6 +69,14 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
         out.append(f"{where}, key 'head': {recipe.head.name!r} predicts classes but dataset "
                    f"{recipe.dataset.name!r} has none; use head 'box' or a dataset with classes")
     return out
+
+
+def metadata_of(info: ComponentInfo, params: dict[str, Any], source: Source | None = None) -> dict[str, Any]:
+    """`complete_metadata`, its problem a one-line PluginError naming the plugin."""
+    try:
+        return complete_metadata(info, params)
+    except ValueError as exc:
+        raise PluginError(f"{source}: {exc}" if source else str(exc), source.plugin if source else None) from None
 
 
 def validate(recipe: Recipe, reg: Registry, framework: str | None = None) -> Recipe:

@@ -12,10 +12,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from zoo.errors import suggest
+
 Kind = Literal["backbone", "vectorizer", "head", "loss", "dataset"]
 KINDS: tuple[Kind, ...] = ("backbone", "vectorizer", "head", "loss", "dataset")
+#: the metadata keys each kind must declare (see each interface module for their meaning)
+REQUIRED_META: dict[str, tuple[str, ...]] = {
+    "backbone": ("out_channels", "preprocessing", "stride"), "vectorizer": (), "head": ("classes",),
+    "loss": ("target", "space"), "dataset": ("classes",),
+}
 #: the framework of components that need none (datasets, readers)
 NEUTRAL = "neutral"
+
+class ParamError(ValueError):
+    """A bad parameter value or name: ``str()`` is ``"KEY: PROBLEM"``, e.g.
+    ``alpha: unknown parameter; did you mean 'alpah'? (valid: ...)``; callers prefix the component
+    key (``backbone.alpha: ...``)."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key, self.problem = key, problem
+
 
 _TYPE_NAMES: dict[type, str] = {int: "int", float: "float", str: "str", bool: "bool", list: "list", dict: "dict"}
 
@@ -135,17 +152,19 @@ class ComponentInfo:
     meta: Meta = field(default_factory=dict)
 
     def resolve(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Defaults overlaid with `given`, each checked; ValueError names the bad key."""
+        """Defaults overlaid with `given`, each checked; `ParamError` names the bad key, with a
+        "did you mean" for a misspelled one."""
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             valid = ", ".join(sorted(self.params)) or "none"
-            raise ValueError(f"unknown parameter {unknown[0]!r} (valid: {valid})")
+            near = suggest(str(unknown[0]), list(self.params), n=1)
+            raise ParamError(unknown[0], "unknown parameter" + (f"; {near}" if near else "") + f" (valid: {valid})")
         out = {}
         for key, param in self.params.items():
             try:
                 out[key] = param.check(given[key]) if key in given else param.default
             except ValueError as exc:
-                raise ValueError(f"parameter {key!r}: {exc}") from None
+                raise ParamError(key, str(exc)) from None
         return out
 
     def metadata(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -163,6 +182,21 @@ class ComponentInfo:
             "params": {k: p.to_dict() for k, p in self.params.items()},
             "meta": meta,
         }
+
+
+def complete_metadata(info: ComponentInfo, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata of `info` for resolved `params`, checked to hold the keys its kind requires;
+    one-line ValueError when a callable ``meta`` raises or leaves a key out."""
+    try:
+        meta = info.metadata(params)
+    except Exception as exc:  # noqa: BLE001 - an author's function: reported as one line
+        raise ValueError(f"the metadata of {info.kind} {info.name!r} raised {type(exc).__name__}: {exc} "
+                         f"for parameters {dict(params)}") from None
+    missing = [k for k in REQUIRED_META[info.kind] if k not in meta]
+    if missing:
+        raise ValueError(f"the metadata of {info.kind} {info.name!r} lacks {missing} for parameters "
+                         f"{dict(params)}; see zoo.interfaces.{info.kind}")
+    return meta
 
 
 @dataclass(frozen=True)

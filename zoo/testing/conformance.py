@@ -28,7 +28,7 @@ import numpy as np
 import yaml
 
 from zoo import boxes
-from zoo.interfaces.component import NEUTRAL, Kind
+from zoo.interfaces.component import NEUTRAL, REQUIRED_META, Kind
 from zoo.interfaces.dataset import DataReport, Dataset, Sample
 from zoo.preprocess import MODES
 from zoo.recipes import Recipe, parse
@@ -102,9 +102,7 @@ def check_config(kind: Kind, name: str, params: Mapping[str, Any] | None, framew
     except Exception as exc:  # noqa: BLE001 - reported
         report.fail("metadata", f"metadata({resolved}) raised {type(exc).__name__}: {exc}")
         return
-    required = {"backbone": ("out_channels", "preprocessing", "stride"), "head": ("classes",),
-                "loss": ("target", "space"), "dataset": ("classes",), "vectorizer": ()}[kind]
-    missing = [k for k in required if k not in meta]
+    missing = [k for k in REQUIRED_META[kind] if k not in meta]
     report.expect(not missing, "metadata keys", f"missing {missing}" if missing else f"{sorted(meta)}")
     if kind == "backbone" and "preprocessing" in meta:
         report.expect(meta["preprocessing"] in MODES, "preprocessing mode",
@@ -294,6 +292,8 @@ def check_component(kind: Kind, name: str, framework: str | None, params: Mappin
                                                    f"{kind} {name!r} for framework {framework!r}"):
             report.raise_failures()
     check_config(kind, name, params, framework, reg, report)
+    if report.failures:  # the minimal recipe needs the parameters and metadata: stop with the report
+        report.raise_failures()
     with with_tiny_dataset(reg) as tiny:
         recipe = component_recipe(kind, name, params, framework, reg, dataset=tiny, input_size=input_size,
                                   epochs=epochs, lr=lr)
