@@ -18,6 +18,7 @@ import numpy as np
 
 from zoo import boxes, metrics, runs
 from zoo.assembly import Plan, build_dataset, make_plan
+from zoo.data import report as data_report
 from zoo.data.pipeline import Pipeline
 from zoo.errors import ZooError
 from zoo.interfaces.dataset import Dataset
@@ -211,6 +212,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
                     class_names=list(dataset.class_names), device=engine.device(), status="training",
                     data_notes=dataset.report().lines(), reason=None)
+    data_report.record(dataset, run_dir, echo=lambda line: print(line, flush=True))
     claim.started()
     monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping)
     model = engine.build(plan)
