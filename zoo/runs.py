@@ -62,7 +62,8 @@ def atomic_path(path: Path) -> Iterator[str]:
     plain ``open(path, "w")`` would (0666 less the umask), not mkstemp's 0600."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    suffix = "".join(Path(path.name.lstrip(".")).suffixes)  # model.weights.h5 -> .weights.h5 (Keras checks it)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
         os.fchmod(fd, 0o666 & ~_umask())
         os.close(fd)

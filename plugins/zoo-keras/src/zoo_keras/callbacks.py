@@ -1,6 +1,6 @@
 """Callbacks of `zoo_keras.train.fit`, run in this order after each epoch:
 
-`EpochEnd`: times the epoch (images/s), predicts the val pipeline in inference mode, computes
+`EpochEnd`: stops at the first non-finite batch loss (`Monitor.end_batch`), times the epoch (images/s), predicts the val pipeline in inference mode, computes
 val_loss with the training objective, steps the plateau schedule, calls
 ``Monitor.end_epoch`` (stopping on True), keeps the best weights and writes the checkpoint.
 One callback, so that what is checkpointed is exactly the state after the epoch's bookkeeping.
@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from zoo.data.pipeline import Pipeline
 from zoo.training import Monitor
 
@@ -39,10 +38,16 @@ class EpochEnd(keras.callbacks.Callback):
         super().__init__()
         self.train_pipeline, self.val, self.monitor = train, val, monitor
         self.run_dir, self.plateau = Path(run_dir), plateau
-        self.started = 0.0
+        self.started, self.epoch = 0.0, 0
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.started = time.perf_counter()
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Stop at the first non-finite loss (Keras' running mean turns NaN at that batch)."""
+        if logs and "loss" in logs:
+            self.monitor.end_batch(self.epoch, batch, float(logs["loss"]))
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         seconds = time.perf_counter() - self.started
@@ -55,8 +60,6 @@ class EpochEnd(keras.callbacks.Callback):
             logs.update(row)
         if self.plateau is not None:
             self.plateau.step(optimizer, row["val_loss"])
-        if not np.isfinite(row["loss"]):
-            model.stop_training = True
         if self.monitor.end_epoch(epoch, row, outputs):
             model.stop_training = True
         if self.monitor.best_epoch == epoch:

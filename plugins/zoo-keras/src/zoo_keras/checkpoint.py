@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from zoo import runs
-from zoo.errors import ZooError
+from zoo.errors import WeightsError, ZooError
 
 STATE = "state.npz"
 BEST = "best.weights.h5"
@@ -42,36 +40,58 @@ def save_state(run_dir: Path, model: Any, optimizer: Any, epoch: int, extra: dic
     return path
 
 
+def damaged(path: Path, exc: BaseException, fix: str) -> WeightsError:
+    """The one-line error for a weights or state file that cannot be loaded."""
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    return WeightsError(f"{str(path)!r} cannot be loaded: it is damaged or was written by another recipe "
+                        f"({type(exc).__name__}: {why}); {fix}")
+
+
+RESUME_FIX = "the checkpoint cannot be resumed: delete {dir} to restart this run from its first epoch, or start a new run"
+
+
 def load_state(run_dir: Path, model: Any, optimizer: Any) -> dict[str, Any] | None:
     """Restore model and optimizer variables; return the meta (epoch, extra), None without a state.
-    The optimizer must be built (``optimizer.build(model.trainable_variables)``)."""
+    The optimizer must be built (``optimizer.build(model.trainable_variables)``). WeightsError
+    naming state.npz when it is damaged or was written by another recipe."""
     path = directory(run_dir) / STATE
     if not path.exists():
         return None
-    with np.load(path) as data:
-        meta = json.loads(bytes(data["meta"]).decode())
-        for prefix, variables, key in (("m", model.variables, "model"), ("o", optimizer.variables, "optimizer")):
-            if meta[key] != len(variables):
-                raise ZooError(f"checkpoint {str(path)!r} holds {meta[key]} {key} variables, the model has "
-                               f"{len(variables)}; it was written by another recipe: start a new run")
-            for i, v in enumerate(variables):
-                v.assign(data[f"{prefix}{i}"])
+    try:
+        with np.load(path) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            for prefix, variables, key in (("m", model.variables, "model"), ("o", optimizer.variables, "optimizer")):
+                if meta[key] != len(variables):
+                    raise ZooError(f"checkpoint {str(path)!r} holds {meta[key]} {key} variables, the model has "
+                                   f"{len(variables)}; it was written by another recipe: start a new run")
+                for i, v in enumerate(variables):
+                    v.assign(data[f"{prefix}{i}"])
+            int(meta["epoch"])
+    except ZooError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - truncated, not a zip, keys missing, wrong shapes: one line
+        raise damaged(path, exc, RESUME_FIX.format(dir=directory(run_dir))) from None
     return meta
+
+
+def load_weights(model: Any, path: Path, fix: str = "train the run again or restore the file") -> None:
+    """``model.load_weights(path)``; WeightsError naming the file (and `fix`) when it is damaged or
+    holds another architecture's weights."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # Keras warns, then raises, on a mismatch: the error says it
+            warnings.simplefilter("ignore")
+            model.load_weights(str(path))
+    except Exception as exc:  # noqa: BLE001 - h5py, Keras and numpy errors alike
+        raise damaged(Path(path), exc, fix) from None
 
 
 def save_weights_atomic(model: Any, path: Path) -> Path:
     """``model.save_weights(path)`` via a temporary ``.weights.h5`` file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".weights.h5")
-    os.close(fd)
-    try:
+    with runs.atomic_path(Path(path)) as tmp:
         model.save_weights(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    return Path(path)
 
 
 def save_best(run_dir: Path, model: Any) -> Path:
@@ -84,5 +104,5 @@ def load_best(run_dir: Path, model: Any) -> bool:
     path = directory(run_dir) / BEST
     if not path.exists():
         return False
-    model.load_weights(str(path))
+    load_weights(model, path, RESUME_FIX.format(dir=directory(run_dir)))
     return True

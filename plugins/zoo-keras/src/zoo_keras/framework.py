@@ -98,8 +98,10 @@ class KerasFramework(Framework):
         if not path.exists():
             raise ZooError(f"{str(path)!r} does not exist: the run has no Keras weights; train it with "
                            f"`zoo train ... -f keras` or resume it with --resume {run_dir}")
+        from zoo_keras.checkpoint import load_weights
+
         model = self.build(plan)
-        model.load_weights(str(path))
+        load_weights(model, path)
         return model
 
     def export_onnx(self, model: Any, plan: Plan, path: Path, *, opset: int, dynamic_batch: bool) -> None:
