@@ -75,21 +75,24 @@ class RowError(ValueError):
     """A problem of one row (its image is skipped)."""
 
 
-def _rows(path: Path, layout: Layout) -> list[tuple[int, dict[Column, str] | str]]:
-    """(line number, cells by column name and index) of every non-empty row; a malformed row
-    gives (line, reason) instead. A header lacking a column the layout names is a DataError."""
+def _rows(path: Path, layout: Layout) -> list[tuple[str, dict[Column, str] | str]]:
+    """(line, cells by column name and index) of every non-empty row; a malformed row gives
+    (lines, reason) instead, e.g. ("2-5", ...) when an unclosed quote swallowed lines 2 to 5.
+    A header lacking a column the layout names is a DataError."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.reader(fh, strict=True)
             names: list[str] = []
-            out: list[tuple[int, dict[Column, str] | str]] = []
+            out: list[tuple[str, dict[Column, str] | str]] = []
             while True:
+                start = reader.line_num + 1
                 try:
                     row = next(reader)
                 except StopIteration:
                     break
                 except csv.Error as exc:
-                    out.append((reader.line_num, f"malformed CSV ({exc})"))
+                    lines = str(start) if reader.line_num <= start else f"{start}-{reader.line_num}"
+                    out.append((lines, f"malformed CSV ({exc})"))
                     continue
                 if not row or all(not c.strip() for c in row):
                     continue
@@ -99,7 +102,7 @@ def _rows(path: Path, layout: Layout) -> list[tuple[int, dict[Column, str] | str
                     continue
                 cells: dict[Column, str] = {i: c.strip() for i, c in enumerate(row)}
                 cells.update({n: row[i].strip() for i, n in enumerate(names) if i < len(row)})
-                out.append((reader.line_num, cells))
+                out.append((str(start) if reader.line_num <= start else f"{start}-{reader.line_num}", cells))
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot read as UTF-8 text ({exc}); check the file") from None
     return out
