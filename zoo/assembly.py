@@ -84,10 +84,16 @@ def _backbone(reg: Registry, spec: ComponentSpec, framework: str) -> Part:
     return part if resolved == weights else Part(part.entry, {**part.params, "weights": resolved}, part.weight)
 
 
-def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None) -> Plan:
-    """Validate `recipe` for `framework` and resolve it. `num_classes` (the data's count, when the
-    caller has read the data) defaults to `class_count`; it must agree with ``head.classes``."""
+def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None,
+              check_weights: bool = True) -> Plan:
+    """Validate `recipe` for `framework` and resolve it; WeightsError (one line, naming the package
+    to install) when its pretrained weights are not installed. `num_classes` (the data's count, when
+    the caller has read the data) defaults to `class_count`; it must agree with ``head.classes``.
+    ``check_weights=False`` for plans whose model is loaded from a run directory."""
     validate(recipe, reg, framework)
+    backbone = _backbone(reg, recipe.backbone, framework)
+    if check_weights:  # fail fast when the pretrained weights are not installed
+        reg.resolve_weights(backbone.name, framework, backbone.params)
     head = _part(reg, "head", recipe.head, framework)
     if not head.meta["classes"]:
         num_classes = 0
@@ -96,7 +102,7 @@ def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | 
     elif head.params.get("classes") and head.params["classes"] != num_classes:
         raise RecipeError(f"recipe {recipe.name!r}, key 'head.classes': {head.params['classes']} classes, but "
                           f"dataset {recipe.dataset.name!r} has {num_classes}; set head.classes={num_classes} or 0")
-    return Plan(recipe, framework, _backbone(reg, recipe.backbone, framework),
+    return Plan(recipe, framework, backbone,
                 _part(reg, "vectorizer", recipe.vectorizer, framework), head,
                 tuple(_part(reg, "loss", t, framework) for t in recipe.loss), num_classes, reg)
 
@@ -117,6 +123,13 @@ def class_count(recipe: Recipe, reg: Registry) -> int:
         raise RecipeError(f"recipe {recipe.name!r}: head {recipe.head.name!r} needs the class count and dataset "
                           f"{recipe.dataset.name!r} knows it only from its data ({exc}); "
                           f"set head.classes=K to build without the data") from None
+
+
+def require_weights(recipe: Recipe, framework: str, reg: Registry) -> None:
+    """WeightsError (one line naming the package to install) when the recipe's pretrained
+    backbone weights are not installed; nothing is built, nothing imported."""
+    backbone = _backbone(reg, recipe.backbone, framework)
+    reg.resolve_weights(backbone.name, framework, backbone.params)
 
 
 def build_dataset(recipe: Recipe, reg: Registry, spec: ComponentSpec | None = None) -> Dataset:

@@ -40,6 +40,14 @@ def register_datasets(register: Any) -> None:
 
 
 @hookspec
+def register_weights(register: Any) -> None:
+    """Register pretrained weights: ``register(name_or_info, *, backbone, frameworks, license,
+    distribution="", file="", loader=None, url="", description="")`` (see `zoo.weights.WeightsInfo`).
+    Weights that a pip distribution carries need ``file`` (a glob inside its package) and a
+    ``loader(backbone, path, framework)``; without a distribution the backbone factory loads them."""
+
+
+@hookspec
 def register_frameworks(register: Any) -> None:
     """Register framework adapters: ``register(name, factory, *, requirement)``; the factory
     returns a `zoo.interfaces.framework.Framework`."""

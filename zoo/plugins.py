@@ -35,6 +35,7 @@ from zoo.errors import PluginError, suggest
 from zoo.interfaces.component import KINDS, NEUTRAL, Kind, Source
 from zoo.registry import DuplicateError, Registry
 from zoo.standard import PROVIDERS
+from zoo.weights import WeightsInfo
 
 GROUP = "zoo"
 DEFAULT_PLUGINS: tuple[str, ...] = ("zoo.builtin.datasets",)
@@ -46,6 +47,7 @@ _HOOKS: dict[str, Kind | None] = {
     "register_datasets": "dataset",
     "register_frameworks": None,
     "register_models": None,
+    "register_weights": None,
 }
 
 
@@ -241,6 +243,23 @@ def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginReco
             except DuplicateError as exc:
                 rec.refused.append(str(exc))
         return register_model
+    if hook == "register_weights":
+        def register_weights(info_or_name: WeightsInfo | str, **fields: Any) -> None:
+            if isinstance(info_or_name, WeightsInfo):
+                info = info_or_name
+            else:
+                frameworks = fields.pop("frameworks", None) or fields.pop("framework", ())
+                if isinstance(frameworks, str):
+                    frameworks = (frameworks,)
+                try:
+                    info = WeightsInfo(str(info_or_name), frameworks=tuple(frameworks), **fields)
+                except TypeError as exc:
+                    raise PluginError(f"{source}: register_weights({info_or_name!r}): {exc}", source.plugin) from None
+            try:
+                reg.add_weights(info, source=source)
+            except DuplicateError as exc:
+                rec.refused.append(str(exc))
+        return register_weights
     if kind is None:
         def register_framework(name: str, factory: Any, *, requirement: str = "") -> None:
             try:
@@ -270,6 +289,10 @@ def _components_of(reg: Registry, source: Source) -> dict[str, list[str]]:
     trained = [m.name for m in reg.models().values() if m.source == source]
     if trained:
         out["model"] = trained
+    found = sorted({f"{w.info.name} {w.info.backbone} [{', '.join(w.info.frameworks)}]" for w in reg.weights()
+                    if w.source == source})
+    if found:
+        out["weights"] = found
     return out
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import PluginError, UnknownNameError, choices_text, suggest
+from zoo import weights as pretrained
+from zoo.errors import PluginError, UnknownNameError, WeightsError, choices_text, suggest
 from zoo.interfaces.component import KINDS, NEUTRAL, ComponentInfo, Entry, Kind, Source, complete_metadata
 from zoo.standard import PROVIDERS, standard
 
@@ -59,6 +60,7 @@ class Registry:
         self.failed: dict[str, str] = {}
         #: "plugin 'x' (dist version)" -> (its error, the (kind, name)s it had registered before failing)
         self.failed_plugins: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self._weights: list[pretrained.WeightsEntry] = []
 
     # -- registration -------------------------------------------------------------------------
     def add(self, kind: Kind, info_or_name: ComponentInfo | str, factory: Callable[..., Any] | str,
@@ -94,7 +96,7 @@ class Registry:
             other = self._entries[key].source
             raise DuplicateError(f"duplicate {kind} {info.name!r} for framework {framework!r}: "
                                  f"registered by {other} and again by {source}", source.plugin)
-        entry = Entry(info, framework, _lazy(factory), source)
+        entry = Entry(info, framework, lazy(factory), source)
         self._entries[key] = entry
         return entry
 
@@ -104,7 +106,22 @@ class Registry:
         if name in self._frameworks:
             raise DuplicateError(f"duplicate framework {name!r}: registered by {self._frameworks[name].source} "
                                  f"and again by {source}", source.plugin)
-        self._frameworks[name] = FrameworkEntry(name, _lazy(factory), requirement, source)
+        self._frameworks[name] = FrameworkEntry(name, lazy(factory), requirement, source)
+
+    def add_weights(self, info: pretrained.WeightsInfo, *, source: Source) -> pretrained.WeightsEntry:
+        """Add pretrained weights; PluginError on a bad declaration or a duplicate
+        (name, backbone, framework, distribution), naming both sources."""
+        info = replace(info, name=normalize(info.name), backbone=normalize(info.backbone),
+                       frameworks=tuple(normalize(f) for f in info.frameworks))
+        entry = pretrained.make_entry(info, source)
+        for other in self._weights:
+            same = (other.info.name, other.info.backbone, other.info.distribution) == \
+                (info.name, info.backbone, info.distribution)
+            if same and set(other.info.frameworks) & set(info.frameworks):
+                raise DuplicateError(f"duplicate {info.name} weights of backbone {info.backbone!r}: registered by "
+                                     f"{other.source} and again by {source}", source.plugin)
+        self._weights.append(entry)
+        return entry
 
     def add_model(self, name: str, directory: str | Path, *, description: str = "", source: Source) -> None:
         """Add a trained model; PluginError for a duplicate name or a directory that is not a run's."""
@@ -127,6 +144,7 @@ class Registry:
         def mine(other: Source) -> bool:
             return other == source if isinstance(source, Source) else other.plugin == source
 
+        self._weights = [w for w in self._weights if not mine(w.source)]
         keys = [k for k, e in self._entries.items() if mine(e.source)]
         for k in keys:
             del self._entries[k]
@@ -173,6 +191,12 @@ class Registry:
                 return entry
         raise UnknownNameError(self._unknown(kind, name, framework))
 
+    def weights(self, backbone: str | None = None, framework: str | None = None) -> list[pretrained.WeightsEntry]:
+        """Registered pretrained weights, optionally of one backbone and framework."""
+        out = [w for w in self._weights if (backbone is None or w.info.backbone == normalize(backbone))
+               and (framework is None or normalize(framework) in w.info.frameworks)]
+        return sorted(out, key=lambda w: (_natural(w.info.backbone), w.info.name, w.info.frameworks))
+
     def frameworks(self) -> dict[str, FrameworkEntry]:
         return dict(sorted(self._frameworks.items()))
 
@@ -188,11 +212,17 @@ class Registry:
         return self._framework_cache[name]
 
     def build(self, kind: Kind, name: str, framework: str, params: dict[str, Any], **context: Any) -> Any:
-        """Call the factory of (kind, name, framework) with resolved `params` and `context`."""
+        """Call the factory of (kind, name, framework) with resolved `params` and `context`.
+
+        A backbone whose ``weights`` names registered weights that an installed distribution
+        carries is built with ``weights="none"``, then the provider's loader fills it."""
         entry = self.get(kind, name, framework)
         resolved = entry.info.resolve(params)
         if kind == "head":
             resolved.pop("classes", None)  # consumed by the core: the factory gets num_classes
+        found = self.resolve_weights(entry.name, framework, resolved) if kind == "backbone" else None
+        if found is not None and found.path is not None:
+            resolved["weights"] = pretrained.NONE
         try:
             obj = entry.factory(**resolved, **context)
         except ImportError as exc:
@@ -203,6 +233,8 @@ class Registry:
         if problem:
             raise PluginError(f"{entry.source}: the factory of {kind} {name!r} returned {problem}",
                               entry.source.plugin)
+        if found is not None and found.path is not None and found.entry.loader is not None:
+            _load_weights(found, obj, normalize(framework))
         return obj
 
     def resolve_factory(self, entry: Entry) -> None:
@@ -231,6 +263,11 @@ class Registry:
             return (f"it is provided by {dist}, which is installed but failed to load ({self.failed[dist]}); "
                     f"see `zoo plugins`")
         return f"it is provided by {dist}, which is not installed: {cmd}"
+
+    def resolve_weights(self, backbone: str, framework: str, params: dict[str, Any]) -> pretrained.Resolved | None:
+        """The provider of a backbone's ``weights`` parameter (see `zoo.weights.resolve`)."""
+        return pretrained.resolve(self._weights, normalize(backbone), normalize(framework),
+                                  str(params.get("weights", pretrained.NONE)))
 
     def _unknown(self, kind: Kind, name: str, framework: str | None) -> str:
         where = f" for framework {framework!r}" if framework else ""
@@ -276,7 +313,20 @@ def _check_built(kind: Kind, obj: Any) -> str | None:
     return None
 
 
-def _lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
+def _load_weights(found: pretrained.Resolved, obj: Any, framework: str) -> None:
+    info = found.entry.info
+    try:
+        assert found.entry.loader is not None
+        found.entry.loader(obj, found.path, framework)
+    except WeightsError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a loader may fail in any way; one line names it
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise WeightsError(f"{info.name} weights of {info.backbone!r} from {info.distribution} "
+                           f"({found.path}) do not load on {framework}: {type(exc).__name__}: {first}") from exc
+
+
+def lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
     """A factory, or ``"module:attr"`` imported on first call."""
     if callable(factory):
         return factory

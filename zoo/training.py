@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from zoo import boxes, metrics, runs
-from zoo.assembly import Plan, build_dataset, make_plan
+from zoo.assembly import Plan, build_dataset, make_plan, require_weights
 from zoo.data import report as data_report
 from zoo.data.pipeline import Pipeline
 from zoo.errors import ZooError
@@ -186,6 +186,7 @@ def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None 
         runs.write_recipe(run_dir, recipe)
     else:
         validate(recipe, reg, framework)
+        require_weights(recipe, framework, reg)
         run_dir = Path(out) if out else runs.new_dir(recipe.name, framework)
         claim = runs.claim(run_dir)
     with claim:
@@ -251,7 +252,7 @@ def load_run(run_dir: str | Path, reg: Registry) -> tuple[Plan, Any, Framework]:
     path = runs.check_run(run_dir)
     info = runs.read_run(path)
     recipe = runs.read_recipe(path)
-    plan = make_plan(recipe, info["framework"], reg, num_classes=int(info.get("num_classes", 0)))
+    plan = make_plan(recipe, info["framework"], reg, num_classes=int(info.get("num_classes", 0)), check_weights=False)
     engine: Framework = reg.framework(info["framework"])
     return plan, engine.load(plan, path), engine
 

