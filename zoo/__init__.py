@@ -7,7 +7,28 @@ Curated public API::
     recipe = zoo.get_recipe("default", overrides=["train.epochs=2"])
     model = zoo.build(recipe, framework="torch")
 
-Plugin authors import ``zoo.hookimpl`` and the ``declare_*`` helpers of ``zoo.interfaces``.
+Writing a plugin (the full guide: docs/writing-a-plugin.md; ``zoo plugin new NAME`` writes a
+ready, tested one):
+
+* Discovery: an installed distribution declares an entry point in the group ``zoo``
+  (``[project.entry-points.zoo]`` in pyproject.toml: ``mynet = "zoo_mynet.plugin"``); the
+  module (or object) it names holds the hooks, marked ``@zoo.hookimpl``.
+* Hooks (`zoo.hookspecs`), each called once with a ``register`` function owned by zoo:
+  ``register_backbones``, ``register_vectorizers``, ``register_heads``, ``register_losses``
+  (``register(info, factory, framework="torch")``), ``register_datasets``
+  (``register(info, factory)``, framework-neutral), ``register_frameworks``
+  (``register(name, factory, requirement=...)``), ``register_models`` (pretrained models) and
+  ``register_commands(cli)`` (click commands).
+* ``info`` is a declaration from ``zoo.interfaces.declare_<kind>`` (name, `Param`s with
+  defaults and types, metadata), or a standard name such as ``"resnet50"``.
+* A factory is a callable or a ``"module:function"`` string (imported on first use, so loading a
+  plugin imports no framework). It receives the recipe's resolved parameters as keywords plus
+  its kind's context (backbone: ``input_size=(H, W)``; vectorizer: ``in_channels``, ``in_size``;
+  head: ``in_features``, ``in_channels``, ``num_classes``; loss and dataset: none) and returns
+  the framework's module (``torch.nn.Module`` / ``keras.layers.Layer``), a loss callable
+  ``loss(pred, target) -> scalar``, or a `zoo.interfaces.Dataset`. Each kind's module in
+  `zoo.interfaces` states its contract.
+* Testing: `zoo.testing` (``pytest_plugins = ["zoo.testing.fixtures"]``, ``check_component``).
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from zoo.cli.compare import compare, profile
 from zoo.cli.components import list_cmd, show
 from zoo.cli.data import data
 from zoo.cli.deploy import export, package
-from zoo.cli.plugins import plugins
+from zoo.cli.plugins import plugin, plugins
 from zoo.cli.runs import evaluate, predict, train
 from zoo.cli.validate import validate
 
@@ -23,7 +23,7 @@ def cli() -> None:
     """zoo: build, train and compare single-object localizers from named recipes."""
 
 
-for command in (plugins, list_cmd, show, validate, build, train, evaluate, predict, export, package, compare, profile, data):
+for command in (plugins, plugin, list_cmd, show, validate, build, train, evaluate, predict, export, package, compare, profile, data):
     cli.add_command(command)
 
 
