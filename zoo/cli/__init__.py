@@ -19,8 +19,16 @@ from zoo.cli.validate import validate
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="zoo")
-def cli() -> None:
+@click.option("-v", "--verbose", is_flag=True,
+              help="Show everything, frameworks' native start-up logs included (same as ZOO_VERBOSE=1).")
+def cli(verbose: bool) -> None:
     """zoo: build, train and compare single-object localizers from named recipes."""
+    if verbose:
+        import os
+
+        from zoo.progress import VERBOSE_ENV
+
+        os.environ[VERBOSE_ENV] = "1"
 
 
 for command in (plugins, plugin, list_cmd, show, validate, build, train, evaluate, predict, export, package, compare, profile, data):

@@ -112,3 +112,19 @@ def test_nan_loss_stops_training_at_the_first_bad_batch(reg: Any, tmp_path: Path
     info = runs.read_run(out)
     assert info["status"] == "failed" and "nan" in info["reason"].lower()
     assert not (out / "metrics.json").exists() and not (out / "history.json").exists()
+
+
+def test_cli_in_a_log_prints_one_line_per_epoch_and_no_framework_chatter(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "zoo", "train", "default", "-f", "keras", "--epochs", "2",
+                          "--set", "dataset.n=40", "--set", "input_size=32", "--set", "dataset.size=40",
+                          "--set", "train.batch_size=8", "--out", str(tmp_path / "run")],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "ZOO_VERBOSE": ""})
+    assert out.returncode == 0, out.stderr
+    assert [line.split(":")[0] for line in out.stdout.splitlines() if line.startswith("epoch")] == ["epoch 1",
+                                                                                                   "epoch 2"]
+    assert "\r" not in out.stdout + out.stderr and "batch/s" not in out.stderr and "step" not in out.stdout
+    for chatter in ("oneDNN", "cuInit", "cudart", "absl", "TensorFlow binary"):
+        assert chatter not in out.stderr, out.stderr

@@ -3,6 +3,7 @@ naming the file and the fix, --resume --epochs extends a run, a NaN loss stops t
 and the data loader hands torch writable arrays (no "NumPy array is not writable" warning)."""
 from __future__ import annotations
 
+import os
 import shutil
 import warnings
 from pathlib import Path
@@ -153,3 +154,18 @@ def test_loader_hands_torch_writable_arrays(reg: Registry, monkeypatch: pytest.M
     for _ in loader(data.train, 0):
         pass
     assert seen and all(seen)
+
+
+def test_cli_in_a_log_prints_one_line_per_epoch_and_no_framework_chatter(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "zoo", "train", "default", "-f", "torch", "--epochs", "2",
+                          "--set", "dataset.n=40", "--set", "input_size=32", "--set", "dataset.size=40",
+                          "--set", "train.batch_size=8", "--out", str(tmp_path / "run")],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "ZOO_VERBOSE": ""})
+    assert out.returncode == 0, out.stderr
+    assert [line.split(":")[0] for line in out.stdout.splitlines() if line.startswith("epoch")] == ["epoch 1",
+                                                                                                   "epoch 2"]
+    assert "\r" not in out.stdout + out.stderr and "batch/s" not in out.stderr and "step" not in out.stdout
+    assert "not writable" not in out.stderr, out.stderr

@@ -1,6 +1,6 @@
 """The fit loop: ``model.fit`` on the Pipeline's batches with the recipe's optimizer, schedule,
 seed and precision, the `EpochEnd` callback (val, Monitor, best weights, checkpoint) and
-Keras' progress bar; resume from ``run_dir/checkpoint`` continues exactly."""
+Keras' progress bar (on a terminal only: `zoo.progress`); resume from ``run_dir/checkpoint`` continues exactly."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +8,7 @@ from typing import Any
 
 from zoo.assembly import Plan
 from zoo.data.pipeline import Pipeline
+from zoo.progress import bars
 from zoo.training import Monitor
 
 from zoo_keras import checkpoint
@@ -39,8 +40,12 @@ def compile_model(model: Any, plan: Plan, steps_per_epoch: int) -> Any:
 
 
 def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
-        resume: bool, verbose: int | str = 1) -> Any:
-    """Train `model` (see `zoo.interfaces.Framework.fit`); return it with the best weights."""
+        resume: bool, verbose: int | str | None = None) -> Any:
+    """Train `model` (see `zoo.interfaces.Framework.fit`); return it with the best weights.
+    `verbose` is Keras' (default: the progress bar on a terminal, nothing per batch otherwise;
+    the Monitor prints one line per epoch either way)."""
+    if verbose is None:
+        verbose = 1 if bars() else 0
     spec = plan.recipe.train
     run_dir = Path(run_dir)
     seed_everything(spec.seed)

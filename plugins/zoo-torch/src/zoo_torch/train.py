@@ -1,4 +1,5 @@
-"""The fit loop: epochs of optimizer steps with a tqdm progress bar, validation after every
+"""The fit loop: epochs of optimizer steps with a tqdm progress bar (on a terminal only, see
+`zoo.progress`; logs get the Monitor's one line per epoch), validation after every
 epoch, the recipe's schedule, early stopping through `zoo.training.Monitor`, an atomic
 checkpoint per epoch, exact resume and best-weights restore.
 
@@ -19,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from zoo.interfaces.framework import Outputs
+from zoo.progress import bars
 from zoo.runs import CHECKPOINT
 from zoo_torch import checkpoint
 from zoo_torch.losses.objective import Objective
@@ -99,7 +101,7 @@ def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: 
     total, count, lr = 0.0, 0, schedule.lr
     start = time.perf_counter()
     bar = tqdm(batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
-               unit="batch", leave=False, dynamic_ncols=True)
+               unit="batch", leave=False, dynamic_ncols=True, disable=not bars())
     for step, (images, target, labels) in enumerate(bar):
         x = to_input(images, device, channels_last)
         with autocast(device, precision):
