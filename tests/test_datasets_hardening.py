@@ -18,7 +18,7 @@ from zoo.datasets.voc import voc
 from zoo.datasets.yolo import yolo
 from zoo.errors import DataError
 
-READER = dict(policy="largest", val=0.0, seed=0, cache=False, check_files=True)
+READER = {"policy": "largest", "val": 0.0, "seed": 0, "cache": False, "check_files": True}
 
 
 def jpeg_bytes(w: int = 80, h: int = 64, seed: int = 0) -> bytes:

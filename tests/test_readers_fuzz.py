@@ -16,17 +16,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from zoo.errors import ZooError
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 N = 5
 STATS = {"built": 0, "error": 0}  # how often a reader built a dataset vs raised (for ZOO_FUZZ_STATS)
-READER = dict(policy="largest", val=0.0, seed=0, cache=False, check_files=True, strict=False)
+READER = {"policy": "largest", "val": 0.0, "seed": 0, "cache": False, "check_files": True, "strict": False}
 HOSTILE = ["inf", "-inf", "nan", "1e400", "-1", "abc", "", "0", "99999999999999999999", "[]", "{", '"', "\x00"]
 #: ZOO_FUZZ_EXAMPLES=1000 (and ZOO_FUZZ_RANDOM=1 for new draws each run) fuzzes longer by hand
 FUZZ = settings(max_examples=int(os.environ.get("ZOO_FUZZ_EXAMPLES", "30")), deadline=None,

@@ -47,7 +47,7 @@ YamlLoader.add_implicit_resolver(
 
 def load_yaml(text: str) -> Any:
     """`text` parsed as safe YAML with YAML 1.2 numbers (see `YamlLoader`)."""
-    return yaml.load(text, Loader=YamlLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=YamlLoader)
 
 
 def _ranged(default: Any, **bounds: Any) -> Any:

@@ -42,8 +42,19 @@ POLICIES = ("largest", "first", "skip", "error")
 #: largest image side an annotation may state (pixels)
 MAX_SIDE = 1 << 20
 
-__all__ = ["AnnotatedDataset", "Annotation", "Collector", "POLICIES", "existing_dir", "existing_file", "inside",
-           "inside_root", "stated_size", "to_xyxy", "user_path"]
+__all__ = [
+    "POLICIES",
+    "AnnotatedDataset",
+    "Annotation",
+    "Collector",
+    "existing_dir",
+    "existing_file",
+    "inside",
+    "inside_root",
+    "stated_size",
+    "to_xyxy",
+    "user_path",
+]
 
 
 def inside(root: Path, name: str) -> Path | None:

@@ -16,8 +16,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-from zoo.datasets._base import (AnnotatedDataset, Annotation, Collector, existing_dir, existing_file, stated_size,
-                                to_xyxy)
+from zoo.datasets._base import (
+    AnnotatedDataset,
+    Annotation,
+    Collector,
+    existing_dir,
+    existing_file,
+    stated_size,
+    to_xyxy,
+)
 from zoo.errors import DataError
 
 

@@ -25,8 +25,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import Any
 
-from zoo.datasets._base import (AnnotatedDataset, Annotation, Collector, existing_dir, existing_file, stated_size,
-                                to_xyxy)
+from zoo.datasets._base import (
+    AnnotatedDataset,
+    Annotation,
+    Collector,
+    existing_dir,
+    existing_file,
+    stated_size,
+    to_xyxy,
+)
 from zoo.errors import DataError
 
 Column = str | int

@@ -10,8 +10,15 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from zoo.datasets._base import (AnnotatedDataset, Annotation, Collector, existing_dir, existing_file, stated_size,
-                                user_path)
+from zoo.datasets._base import (
+    AnnotatedDataset,
+    Annotation,
+    Collector,
+    existing_dir,
+    existing_file,
+    stated_size,
+    user_path,
+)
 from zoo.errors import DataError
 
 
