@@ -145,3 +145,20 @@ def test_unwritable_out_is_one_line_in_train_and_data_show(tmp_path: Path) -> No
         assert out.returncode == 2, out.stderr
         assert out.stderr.startswith("error: ") and out.stderr.count("\n") == 1, out.stderr
         assert str(folder) in out.stderr and "writ" in out.stderr, out.stderr
+
+
+def test_run_files_are_strict_json_without_nan_tokens(tmp_path: Path) -> None:
+    runs.write_json(tmp_path / "m.json", {"iou": float("nan"), "rows": [1.0, float("inf")], "ok": 0.5})
+    text = (tmp_path / "m.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    assert json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict token {c}")) == {
+        "iou": None, "rows": [1.0, None], "ok": 0.5}
+
+
+def test_nan_loss_stops_training_with_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = NumpyFramework._loss
+    monkeypatch.setattr(NumpyFramework, "_loss", lambda self, *a: float("nan") * real(self, *a))
+    with isolated(NumpyPlugin()) as reg, pytest.raises(ZooError, match="loss is nan at epoch 1: training stopped"):
+        train(_recipe(), FW, reg, out=tmp_path / "run", workers=0)
+    assert runs.read_run(tmp_path / "run")["status"] == "failed"
+    assert not (tmp_path / "run" / "metrics.json").exists()

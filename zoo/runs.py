@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 
 from zoo.errors import ZooError
-from zoo.recipes import Recipe, parse
+from zoo.recipes import Recipe, load_yaml, parse
 
 RECIPE = "recipe.yaml"
 RUN = "run.json"
@@ -125,7 +125,7 @@ def read_recipe(run_dir: Path) -> Recipe:
     path = Path(run_dir) / RECIPE
     fix = "restore it from a copy or train the run again"
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = load_yaml(path.read_text())
     except FileNotFoundError:
         raise ZooError(f"{str(path)!r} is missing; {fix}") from None
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:

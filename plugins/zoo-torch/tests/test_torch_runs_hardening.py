@@ -169,3 +169,17 @@ def test_cli_in_a_log_prints_one_line_per_epoch_and_no_framework_chatter(tmp_pat
                                                                                                    "epoch 2"]
     assert "\r" not in out.stdout + out.stderr and "batch/s" not in out.stderr and "step" not in out.stdout
     assert "not writable" not in out.stderr, out.stderr
+
+
+def test_predict_into_an_unwritable_folder_is_one_line(trained: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = Path("/sys/zoo-test-read-only") if os.geteuid() == 0 else tmp_path / "ro"
+    if os.geteuid() != 0:
+        folder.mkdir()
+        folder.chmod(0o555)
+    out = subprocess.run([sys.executable, "-m", "zoo", "predict", str(trained), _image(tmp_path), "--out",
+                          str(folder / "pred")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.startswith("error: cannot write") and out.stderr.count("\n") == 1, out.stderr
