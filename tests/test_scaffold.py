@@ -18,7 +18,7 @@ from zoo.cli import cli
 from zoo.cli._common import run_cli
 
 HOOKS = ("register_backbones", "register_vectorizers", "register_heads", "register_losses", "register_datasets",
-         "register_frameworks", "register_models", "register_commands")
+         "register_frameworks", "register_recipes", "register_weights", "register_models", "register_commands")
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -17,7 +17,8 @@ ready, tested one):
   ``register_backbones``, ``register_vectorizers``, ``register_heads``, ``register_losses``
   (``register(info, factory, framework="torch")``), ``register_datasets``
   (``register(info, factory)``, framework-neutral), ``register_frameworks``
-  (``register(name, factory, requirement=...)``), ``register_models`` (pretrained models) and
+  (``register(name, factory, requirement=...)``), ``register_recipes`` (``register(name,
+  recipe)``), ``register_weights`` (pretrained weights), ``register_models`` (trained models) and
   ``register_commands(cli)`` (click commands).
 * ``info`` is a declaration from ``zoo.interfaces.declare_<kind>`` (name, `Param`s with
   defaults and types, metadata), or a standard name such as ``"resnet50"``.

@@ -48,6 +48,14 @@ def register_weights(register: Any) -> None:
 
 
 @hookspec
+def register_recipes(register: Any) -> None:
+    """Ship recipes: ``register(name, recipe)`` with a mapping like an entry of registry.yaml, or
+    ``register(path)`` for a YAML file with a top-level ``recipes:`` mapping. They appear in
+    ``zoo list recipes`` with the plugin and are validated by ``zoo validate``; a name that
+    registry.yaml or another plugin has is refused (listed in ``zoo plugins --json``)."""
+
+
+@hookspec
 def register_frameworks(register: Any) -> None:
     """Register framework adapters: ``register(name, factory, *, requirement)``; the factory
     returns a `zoo.interfaces.framework.Framework`."""

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -48,6 +49,7 @@ _HOOKS: dict[str, Kind | None] = {
     "register_frameworks": None,
     "register_models": None,
     "register_weights": None,
+    "register_recipes": None,
 }
 
 
@@ -243,6 +245,17 @@ def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginReco
             except DuplicateError as exc:
                 rec.refused.append(str(exc))
         return register_model
+    if hook == "register_recipes":
+        def register_recipe(name_or_file: str | Path, recipe: Mapping[str, Any] | None = None) -> None:
+            from zoo.recipes import builtin_recipe_names, load_file
+
+            found = {str(name_or_file): recipe} if recipe is not None else load_file(name_or_file)
+            for name, body in found.items():
+                try:
+                    reg.add_recipe(name, body, source=source, taken=builtin_recipe_names())
+                except DuplicateError as exc:
+                    rec.refused.append(str(exc))
+        return register_recipe
     if hook == "register_weights":
         def register_weights(info_or_name: WeightsInfo | str, **fields: Any) -> None:
             if isinstance(info_or_name, WeightsInfo):
@@ -289,6 +302,9 @@ def _components_of(reg: Registry, source: Source) -> dict[str, list[str]]:
     trained = [m.name for m in reg.models().values() if m.source == source]
     if trained:
         out["model"] = trained
+    shipped = sorted(n for n, (_, s) in reg.recipes().items() if s == source)
+    if shipped:
+        out["recipe"] = shipped
     found = sorted({f"{w.info.name} {w.info.backbone} [{', '.join(w.info.frameworks)}]" for w in reg.weights()
                     if w.source == source})
     if found:

@@ -199,11 +199,27 @@ def load_file(path: str | Path) -> dict[str, dict[str, Any]]:
 
 
 def raw_recipes(files: Sequence[str | Path] = ()) -> dict[str, dict[str, Any]]:
-    """Recipes of the default registry, then of `files` (later files override by name)."""
-    out: dict[str, dict[str, Any]] = {}
-    for f in [default_path(), *files]:
-        out.update(load_file(f))
+    """Recipes of the default registry, then those plugins ship (``register_recipes``; a name
+    the registry has is refused at registration), then of `files` (later files override by name)."""
+    return {name: body for name, (body, _) in recipe_sources(files).items()}
+
+
+def recipe_sources(files: Sequence[str | Path] = ()) -> dict[str, tuple[dict[str, Any], str]]:
+    """Like `raw_recipes`, with where each recipe comes from: ``registry.yaml`` (or the file's
+    path), or the plugin (``plugin 'x' (dist version)``)."""
+    from zoo.plugins import registry
+
+    out = {name: (body, default_path().name) for name, body in load_file(default_path()).items()}
+    out.update({name: (body, str(source)) for name, (body, source) in registry().recipes().items()})
+    for f in files:
+        out.update({name: (body, str(f)) for name, body in load_file(f).items()})
     return out
+
+
+def builtin_recipe_names() -> dict[str, str]:
+    """Name -> ``registry.yaml`` for the default registry's recipes (the names plugins may not take)."""
+    path = default_path()
+    return {name: path.name for name in load_file(path)} if path.exists() else {}
 
 
 def get(name: str | None = None, files: Sequence[str | Path] = (), overrides: Iterable[str] = ()) -> Recipe:

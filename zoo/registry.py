@@ -7,7 +7,7 @@ from __future__ import annotations
 import fnmatch
 import importlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Registry:
         self._entries: dict[tuple[str, str, str], Entry] = {}
         self._frameworks: dict[str, FrameworkEntry] = {}
         self._models: dict[str, ModelEntry] = {}
+        self._recipes: dict[str, tuple[dict[str, Any], Source]] = {}
         self._framework_cache: dict[str, Any] = {}
         self._resolved: set[str] = set()  # "module:attr" factories found importable
         #: distribution -> error of an installed plugin that failed to load (for "installed but failed" hints)
@@ -138,6 +139,23 @@ class Registry:
     def models(self) -> dict[str, ModelEntry]:
         return dict(sorted(self._models.items()))
 
+    def add_recipe(self, name: str, body: Any, *, source: Source, taken: Mapping[str, str]) -> None:
+        """Add a plugin's recipe (a registry.yaml entry); DuplicateError when `taken` (name ->
+        owner, e.g. registry.yaml's recipes) or another plugin has the name already."""
+        name = str(name)
+        owner = taken.get(name) or (str(self._recipes[name][1]) if name in self._recipes else None)
+        if owner:
+            raise DuplicateError(f"duplicate recipe {name!r}: registered by {owner} and again by {source}",
+                                 source.plugin)
+        if not isinstance(body, Mapping):
+            raise PluginError(f"{source}: recipe {name!r} must be a mapping like an entry of registry.yaml, "
+                              f"not a {type(body).__name__}", source.plugin)
+        self._recipes[name] = (dict(body), source)
+
+    def recipes(self) -> dict[str, tuple[dict[str, Any], Source]]:
+        """Recipes from plugins: name -> (raw recipe, source)."""
+        return dict(self._recipes)
+
     def remove_source(self, source: Source | str) -> int:
         """Remove everything `source` registered (a plugin that fails is removed whole). A `Source`
         matches its distribution too, so two distributions with one entry-point name stay apart."""
@@ -154,6 +172,9 @@ class Registry:
         for name in [n for n, m in self._models.items() if mine(m.source)]:
             del self._models[name]
             keys.append(("model", name, name))
+        for name in [n for n, (_, s) in self._recipes.items() if mine(s)]:
+            del self._recipes[name]
+            keys.append(("recipe", name, name))
         return len(keys)
 
     # -- queries ------------------------------------------------------------------------------

@@ -86,12 +86,14 @@ def _list_weights(reg: Any, pattern: str | None, framework: str | None, as_json:
 def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: bool) -> None:
     import fnmatch
 
-    from zoo.recipes import raw_recipes
+    from zoo.recipes import recipe_sources
 
-    recipes = {k: v for k, v in raw_recipes(recipe_files).items() if pattern is None or fnmatch.fnmatch(k, pattern)}
+    recipes = {k: v for k, v in recipe_sources(recipe_files).items() if pattern is None or fnmatch.fnmatch(k, pattern)}
     if as_json:
-        return echo_json([{"name": k, "description": v.get("description", "")} for k, v in recipes.items()])
-    table([[k, str(v.get("description", ""))] for k, v in recipes.items()], ["recipe", "description"])
+        return echo_json([{"name": k, "description": v.get("description", ""), "from": src}
+                          for k, (v, src) in recipes.items()])
+    table([[k, str(v.get("description", "")), src] for k, (v, src) in recipes.items()],
+          ["recipe", "description", "from"])
 
 
 @click.command()

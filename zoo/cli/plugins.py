@@ -17,7 +17,8 @@ def plugins(as_json: bool) -> None:
       mynet = "zoo_mynet.plugin"
     Its module implements hooks marked @zoo.hookimpl: register_backbones,
     register_vectorizers, register_heads, register_losses, register_datasets,
-    register_frameworks, register_models, register_commands. Each (but the last)
+    register_frameworks, register_recipes, register_weights, register_models,
+    register_commands. Each (but the last)
     receives register(info, factory, framework=...): info from zoo.interfaces.declare_*,
     factory a callable or "module:function" string that receives the resolved
     parameters plus its kind's context (backbone: input_size) and returns the

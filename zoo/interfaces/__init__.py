@@ -2,7 +2,8 @@
 
 A plugin (an entry point in the group ``zoo``; hooks ``register_backbones``,
 ``register_vectorizers``, ``register_heads``, ``register_losses``, ``register_datasets``,
-``register_frameworks``, ``register_models``, ``register_commands``: see `zoo.hookspecs`)
+``register_frameworks``, ``register_recipes``, ``register_weights``, ``register_models``,
+``register_commands``: see `zoo.hookspecs`)
 registers each component as a declaration plus a factory:
 
 * the declaration: ``declare_backbone`` / ``declare_vectorizer`` / ``declare_head`` /
