@@ -252,3 +252,23 @@ def test_labelme_image_path_stays_inside_root(tmp_path: Path) -> None:
     assert [i.key for i in data.items] == ["ok.json"]
     reasons = dict(data.report().skipped)
     assert "outside" in reasons["up.json"] and "outside" in reasons["abs.json"]
+
+
+def test_scaffolded_reader_keeps_images_inside_its_folder(tmp_path: Path) -> None:
+    import importlib.util
+
+    from zoo.scaffold import files
+
+    source = next(text for path, text in files("demo", ("torch",)).items() if path.endswith("reader.py"))
+    (tmp_path / "reader.py").write_text(source)
+    spec = importlib.util.spec_from_file_location("demo_reader", tmp_path / "reader.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    good_jpeg(tmp_path / "outside.jpg")
+    good_jpeg(tmp_path / "set" / "in.jpg")
+    (tmp_path / "set" / "items.json").write_text(json.dumps(
+        [{"image": "in.jpg", "box": [1, 1, 20, 20]}, {"image": "../outside.jpg", "box": [1, 1, 20, 20]},
+         {"image": str(tmp_path / "outside.jpg"), "box": [1, 1, 20, 20]}]))
+    data = module.read_json(str(tmp_path / "set" / "items.json"), 0.0, 0.0, 0)
+    assert len(data) == 1 and len(data.report().skipped) == 2
+    assert all("outside" in reason for _, reason in data.report().skipped)

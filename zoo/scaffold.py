@@ -70,18 +70,22 @@ _HOMES = {"Param": "zoo.interfaces", "declare_backbone": "zoo.interfaces", "decl
           "declare_loss": "zoo.interfaces", "hookimpl": "zoo", "WeightsError": "zoo.errors", "DataError": "zoo.errors",
           "DataReport": "zoo.interfaces", "Dataset": "zoo.interfaces", "Sample": "zoo.interfaces",
           "image_size": "zoo.datasets.images", "load_image": "zoo.datasets.images",
-          "stratified_split": "zoo.data.splits"}
+          "stratified_split": "zoo.data.splits", "inside_root": "zoo.datasets"}
 
 
 def _imports(names: str) -> str:
-    """``from zoo.plugin import names``; where zoo has no `zoo.plugin` yet, the same names from
-    their own modules."""
+    """``from zoo.plugin import names``; where zoo has no `zoo.plugin` yet (or it lacks a name),
+    the names from their own modules."""
+    import importlib
     import importlib.util
 
+    wanted = [n.strip() for n in names.split(",")]
     if importlib.util.find_spec(SURFACE) is not None:
-        return f"from {SURFACE} import {names}"
+        surface = importlib.import_module(SURFACE)
+        if all(hasattr(surface, n) for n in wanted):
+            return f"from {SURFACE} import {names}"
     by_home: dict[str, list[str]] = {}
-    for n in (n.strip() for n in names.split(",")):
+    for n in wanted:
         by_home.setdefault(_HOMES[n], []).append(n)
     return "\n".join(f"from {home} import {', '.join(ns)}" for home, ns in sorted(by_home.items()))
 
@@ -265,9 +269,10 @@ def loss() -> Any:
 _READER = '''"""The JSON reader: framework-neutral, so registered once for every framework.
 
 File format: ``[{"image": "a.jpg", "box": [x1, y1, x2, y2]}, ...]``, boxes in pixels, image paths
-relative to the JSON file's folder. An item whose image is missing or whose box is not four
-numbers inside the image is skipped, named and counted in the report; a missing or unparsable
-file is one DataError.
+relative to the JSON file's folder (and kept inside it by `inside_root`: ``../`` and absolute
+paths are refused). An item whose image is missing or outside the folder, or whose box is not
+four numbers inside the image, is skipped, named and counted in the report; a missing or
+unparsable file is one DataError.
 """
 from __future__ import annotations
 
@@ -278,7 +283,7 @@ from typing import Any
 
 import numpy as np
 
-from @SURFACE@ import DataError, DataReport, Dataset, Sample, image_size, load_image, stratified_split
+from @SURFACE@ import DataError, DataReport, Dataset, Sample, image_size, inside_root, load_image, stratified_split
 
 
 class JsonBoxes(Dataset):
@@ -319,7 +324,10 @@ def read_json(file: str, val: float, test: float, seed: int) -> JsonBoxes:
     for number, item in enumerate(items):
         key = str(item.get("image", f"item {number}")) if isinstance(item, dict) else f"item {number}"
         try:
-            image = path.parent / item["image"]
+            image = inside_root(path.parent.resolve(), str(item["image"]))
+            if image is None:
+                report.skipped.append((key, f"image {item['image']!r} is outside the folder of {path.name}"))
+                continue
             w, h = image_size(image)
             x1, y1, x2, y2 = (float(v) for v in item["box"])
         except (KeyError, TypeError, ValueError, DataError) as exc:
