@@ -144,3 +144,18 @@ def test_evaluate_validates_overrides_before_building(fake_registry: Registry, m
     monkeypatch.setattr(training, "build_dataset", lambda *a, **k: pytest.fail("built before validation"))
     with pytest.raises(RecipeError, match="dataset.n: expected int, got str 'abc'"):
         training.evaluate("run", fake_registry, ("dataset.n=abc",))
+
+
+@pytest.mark.parametrize("kind, name, params, message", [
+    ("head", "box", {"hidden": [0]}, "0 is below the minimum 1"),
+    ("head", "box", {"dropout": 1.5}, "1.5 is above the maximum 0.95"),
+    ("vectorizer", "conv", {"kernel": 0}, "0 is below the minimum 1"),
+    ("loss", "focal", {"alpha": float("nan")}, "expected a finite number"),
+    ("loss", "smooth_l1", {"beta": 0}, "0.0 must be above 0.0"),
+])
+def test_standard_component_ranges(kind: str, name: str, params: dict, message: str) -> None:
+    from zoo.standard import heads, losses, vectorizers
+
+    infos = {i.name: i for i in (*heads.HEADS, *vectorizers.VECTORIZERS, *losses.LOSSES)}
+    with pytest.raises(ValueError, match=message):
+        infos[name].resolve(params)

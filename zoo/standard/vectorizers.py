@@ -41,13 +41,14 @@ VECTORIZERS = (
     declare_vectorizer(
         "conv",
         description="lars76: a k x k valid convolution, then flatten",
-        params={"filters": Param(4, int), "kernel": Param(3, int), "stride": Param(1, int), "activation": _ACT},
+        params={"filters": Param(4, int, ge=1), "kernel": Param(3, int, ge=1), "stride": Param(1, int, ge=1),
+                "activation": _ACT},
         meta={"out_features": _conv_flat_out},
     ),
     declare_vectorizer(
         "conv_gap",
         description="Analytics Vidhya: Conv(filters, k, stride, relu, valid), then global average pooling",
-        params={"filters": Param(1024, int), "kernel": Param(3, int), "stride": Param(2, int),
+        params={"filters": Param(1024, int, ge=1), "kernel": Param(3, int, ge=1), "stride": Param(2, int, ge=1),
                 "activation": Param("relu", str, ("linear", "relu"))},
         meta={"out_features": _conv_gap_out},
     ),
