@@ -73,7 +73,9 @@ def test_isolated_restores_the_previous_registry() -> None:
 
 def test_tiny_dataset_is_a_conforming_dataset() -> None:
     for ds in (tiny_dataset(), tiny_dataset(n=12, size=24, classes=3, seed=4)):
-        assert isinstance(ds, TinyDataset) and check_dataset(ds, Report("tiny"))
+        report = Report("tiny")  # guards: a dataset with any failed check is not "conforming"
+        assert isinstance(ds, TinyDataset) and check_dataset(ds, report)
+        assert report.failures == []
     a, b = tiny_dataset(seed=1), tiny_dataset(seed=1)
     assert np.array_equal(a.load(3).image, b.load(3).image)
     s = a.load(0)
@@ -88,7 +90,7 @@ def test_check_dataset_names_a_broken_dataset() -> None:
             return boxes[:, [2, 1, 0, 3]], labels
 
     report = Report("inverted")
-    check_dataset(Inverted(), report)
+    assert check_dataset(Inverted(), report) is False  # guards: failures make check_dataset False
     assert [c for c, _ in report.failures] == ["targets in range", "load vs targets"]
 
 

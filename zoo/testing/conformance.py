@@ -126,7 +126,9 @@ def check_recipe_roundtrip(recipe: Recipe, reg: Registry, framework: str | None,
 
 
 def check_dataset(ds: Any, report: Report, items: int = 4) -> bool:
-    """A built dataset honours the Dataset contract (types, shapes, ranges, splits, report)."""
+    """A built dataset honours the Dataset contract (types, shapes, ranges, splits, report).
+    Returns True only when every check passed (the failures are in `report`)."""
+    before = len(report.failures)
     if not report.expect(isinstance(ds, Dataset), "dataset type", f"{type(ds).__name__} is a zoo Dataset"):
         return False
     n = len(ds)
@@ -162,7 +164,7 @@ def check_dataset(ds: Any, report: Report, items: int = 4) -> bool:
                 report.fail("load vs targets", f"item {i}: box/label differ from targets()")
                 return False
     report.ok("load", f"first {min(items, n)} items: uint8 HWC RGB, resized on request, match targets")
-    return True
+    return len(report.failures) == before
 
 
 def check_training(recipe: Recipe, framework: str, reg: Registry, report: Report,

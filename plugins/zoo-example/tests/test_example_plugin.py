@@ -98,7 +98,8 @@ def test_labelme_reads_largest_rectangle_and_reports_skips(tmp_path: Path, reg: 
     assert set(skipped) == {"ann/no_rect.json", "ann/no_image.json", "ann/flat.json", "ann/broken.json"}
     assert "no rectangle" in skipped["ann/no_rect.json"] and "missing" in skipped["ann/no_image.json"]
     assert any("kept the largest" in n for n in ds.report().notes)
-    assert check_dataset(ds, Report("labelme"))
+    report = Report("labelme")  # guards: the reader passes every Dataset contract check
+    assert check_dataset(ds, report) and report.failures == []
 
 
 def test_labelme_without_usable_images_says_why(tmp_path: Path, reg: Any) -> None:
