@@ -90,8 +90,17 @@ def test_check_dataset_names_a_broken_dataset() -> None:
             return boxes[:, [2, 1, 0, 3]], labels
 
     report = Report("inverted")
-    assert check_dataset(Inverted(), report) is False  # guards: failures make check_dataset False
+    assert check_dataset(Inverted(), report) is False
     assert [c for c, _ in report.failures] == ["targets in range", "load vs targets"]
+
+    class FloatLabels(TinyDataset):  # loads fine: only a mid-way check fails
+        def targets(self) -> tuple[np.ndarray, np.ndarray]:
+            boxes, labels = super().targets()
+            return boxes, labels.astype(np.float64)
+
+    report = Report("float labels")
+    assert check_dataset(FloatLabels(), report) is False  # guards: any failure makes check_dataset False
+    assert [c for c, _ in report.failures] == ["targets labels"]
 
 
 # -- hooks, each exercised through the kit -----------------------------------------------------------------
