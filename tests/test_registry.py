@@ -15,8 +15,11 @@ def test_list_filters_by_kind_pattern_and_framework(fake_registry: Registry) -> 
 
 
 def test_neutral_components_match_every_framework(fake_registry: Registry) -> None:
-    assert [e.name for e in fake_registry.entries("dataset", framework="keras")] == ["blobs"] or \
-        "blobs" in [e.name for e in fake_registry.entries("dataset", framework="keras")]
+    # guards: every neutral dataset is listed for any framework (not merely one of them)
+    neutral = {e.name for e in fake_registry.entries("dataset") if e.framework == "neutral"}
+    assert {"blobs", "shapes", "cats", "csv", "voc", "coco", "yolo", "oxford_pets"} <= neutral
+    for framework in ("keras", "fake"):
+        assert {e.name for e in fake_registry.entries("dataset", framework=framework)} == neutral
     assert fake_registry.get("dataset", "blobs", "fake").framework == "neutral"
 
 
@@ -41,7 +44,22 @@ def test_names_are_normalized() -> None:
 
 
 def test_build_resolves_params_and_rejects_unknown(fake_registry: Registry) -> None:
-    assert callable(fake_registry.build("backbone", "tiny", "fake", {"width": 4}))
+    # guards: build passes the given params, the defaults of the others and the context to the factory
+    from zoo.interfaces import Param, declare_backbone
+    from zoo.interfaces.component import Source
+
+    received: list[dict] = []
+
+    def factory(**kwargs):  # type: ignore[no-untyped-def]
+        received.append(kwargs)
+        return lambda x: x
+
+    fake_registry.add("backbone", declare_backbone("recorder", description="x",
+                                                   params={"width": Param(8, int), "depth": Param(2, int)},
+                                                   meta={"out_channels": 8, "preprocessing": "unit", "stride": 4}),
+                      factory, framework="fake", source=Source("recorder"))
+    assert callable(fake_registry.build("backbone", "recorder", "fake", {"width": 4}, input_size=(32, 32)))
+    assert received == [{"weights": "none", "width": 4, "depth": 2, "input_size": (32, 32)}]
     with pytest.raises(ValueError, match="depth: unknown parameter"):
         fake_registry.build("backbone", "tiny", "fake", {"depth": 4})
 
