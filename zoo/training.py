@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo import boxes, metrics, runs
+from zoo import boxes, metrics, provenance, runs
 from zoo.assembly import Plan, build_dataset, make_plan, require_weights
 from zoo.data import report as data_report
 from zoo.data.pipeline import Pipeline
@@ -212,7 +212,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     engine: Framework = reg.framework(framework)
     runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
                     class_names=list(dataset.class_names), device=engine.device(), status="training",
-                    data_notes=dataset.report().lines(), reason=None)
+                    data_notes=dataset.report().lines(), reason=None, components=provenance.record(plan))
     data_report.record(dataset, run_dir, echo=lambda line: print(line, flush=True))
     claim.started()
     monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping)
@@ -229,7 +229,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     metrics_out = {"framework": framework, "recipe": recipe.name, "split": "test", **result,
                    "val": {k: v for k, v in monitor.history[monitor.best_epoch].items()} if monitor.history else {},
                    "epochs": info["epochs"], "best_epoch": info["best_epoch"], "train_seconds": info["train_seconds"],
-                   "params": summary.params}
+                   "params": summary.params, "components": provenance.record(plan)}
     runs.write_json(run_dir / runs.METRICS, metrics_out)
     from zoo import plots
 
@@ -253,6 +253,7 @@ def load_run(run_dir: str | Path, reg: Registry) -> tuple[Plan, Any, Framework]:
     info = runs.read_run(path)
     recipe = runs.read_recipe(path)
     plan = make_plan(recipe, info["framework"], reg, num_classes=int(info.get("num_classes", 0)), check_weights=False)
+    provenance.warn_if_changed(info.get("components"), plan)
     engine: Framework = reg.framework(info["framework"])
     return plan, engine.load(plan, path), engine
 
