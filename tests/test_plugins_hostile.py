@@ -102,3 +102,22 @@ def test_raising_register_commands_and_exit_at_import_do_not_take_down_the_cli()
     assert listed.returncode == 0, listed.stderr
     giou = [c for c in json.loads(listed.stdout) if c["name"] == "giou" and c["framework"] == "torch"]
     assert [c["plugin"] for c in giou] == ["torch"]
+
+
+def test_among_third_party_plugins_the_earlier_installed_keeps_a_name(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    for dist in ("zoo_early-1.0", "zoo_late-1.0"):
+        info = tmp_path / f"{dist}.dist-info"
+        info.mkdir()
+        name = dist.split("-")[0]
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.replace('_', '-')}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[zoo]\n{name} = {name}_plugin\n")
+        text = (HOSTILE / "hostile_dupe.py").read_text().replace("hostile_dupe:", f"{name}_plugin:")
+        (tmp_path / f"{name}_plugin.py").write_text(text)
+    os.utime(tmp_path / "zoo_late-1.0.dist-info", (2e9, 2e9))  # installed later, though found first
+    os.utime(tmp_path / "zoo_early-1.0.dist-info", (1e9, 1e9))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = [p for p in plugins.discover() if p[2].distribution in ("zoo", "zoo-early", "zoo-late")]
+    state = plugins.load_plugins(found)
+    assert state.registry.get("loss", "dupe_only", "torch").source.distribution == "zoo-early"
+    assert any("dupe_only" in r for r in _records(state)[("zoo-late", "zoo_late")].refused)

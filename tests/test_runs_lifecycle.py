@@ -162,3 +162,18 @@ def test_nan_loss_stops_training_with_a_clear_message(tmp_path: Path, monkeypatc
         train(_recipe(), FW, reg, out=tmp_path / "run", workers=0)
     assert runs.read_run(tmp_path / "run")["status"] == "failed"
     assert not (tmp_path / "run" / "metrics.json").exists()
+
+
+def test_default_run_directories_never_collide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    first = runs.claim_new("np", FW)
+    real = runs.new_dir
+    calls = []
+
+    def racing(*args: Any) -> Path:  # another process took the name between new_dir and claim
+        calls.append(1)
+        return first.run_dir if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(runs, "new_dir", racing)
+    second = runs.claim_new("np", FW)
+    assert second.run_dir != first.run_dir and (second.run_dir / runs.RUN).exists()

@@ -8,7 +8,7 @@ its error and removed whole (``sys.exit()`` at import included); the others keep
 A plugin is identified by its distribution and entry-point name together, so a second
 distribution with an entry point named ``torch`` is a plugin of its own. Plugins load in this
 order: the built-ins, the ones named in ``ZOO_PREFER_PLUGINS``, the first-party framework
-plugins (zoo-torch, zoo-keras), then the others in installation (entry-point) order. A name
+plugins (zoo-torch, zoo-keras), then the others, earliest installed first. A name
 that an earlier plugin already registered for a framework is refused: the first registration
 is kept and the refusal is listed in the later plugin's record, whose other components work.
 
@@ -111,19 +111,32 @@ def _load() -> State:
 
 
 def discover() -> list[tuple[str, Callable[[], Any], Source]]:
-    """Built-in plugins, then the entry points of group ``zoo`` (de-duplicated)."""
+    """Built-in plugins, then the entry points of group ``zoo`` (de-duplicated), earliest
+    installed first (by the time of their distribution's metadata; found order on a tie)."""
     found: list[tuple[str, Callable[[], Any], Source]] = []
     for module in DEFAULT_PLUGINS:
         found.append((module, lambda m=module: importlib.import_module(m), Source(module, "zoo", _version("zoo"))))
     seen: set[tuple[str | None, str]] = set()
+    eps = []
     for ep in entry_points(group=GROUP):
         dist = getattr(ep, "dist", None)
         key = (dist.name if dist else None, ep.name)
         if key in seen:
             continue
         seen.add(key)
+        eps.append(ep)
+    for ep in sorted(eps, key=_installed_at):
         found.append((ep.name, ep.load, _ep_source(ep)))
     return found
+
+
+def _installed_at(ep: EntryPoint) -> float:
+    """When the entry point's distribution was installed (its metadata folder's time); +inf unknown."""
+    path = getattr(getattr(ep, "dist", None), "_path", None)  # PathDistribution's metadata folder
+    try:
+        return os.stat(path).st_mtime if path is not None else float("inf")
+    except OSError:
+        return float("inf")
 
 
 def plugin_id(source: Source) -> str:

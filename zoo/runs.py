@@ -164,6 +164,20 @@ def unwritable(path: str | Path, exc: OSError) -> ZooError:
                     f"(--out) or fix its permissions")
 
 
+class RunExistsError(ZooError):
+    """The run directory is already claimed by another run."""
+
+
+def claim_new(recipe: str, framework: str, root: str | Path = "runs", tries: int = 100) -> Claim:
+    """`claim` a fresh `new_dir`; when another process takes that name first, the next one."""
+    for _ in range(tries - 1):
+        try:
+            return claim(new_dir(recipe, framework, root))
+        except RunExistsError:
+            continue
+    return claim(new_dir(recipe, framework, root))
+
+
 class Claim:
     """A run directory this process owns (see `claim`). Used as a context manager around the
     training: an exception before `started()` releases the claim and removes what it created
@@ -212,7 +226,7 @@ def claim(run_dir: str | Path) -> Claim:
         path.mkdir(parents=True, exist_ok=True)
         fd = os.open(path / RUN, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except FileExistsError:
-        raise ZooError(f"{str(path)!r} already holds a run (another `zoo train` may be writing it); "
+        raise RunExistsError(f"{str(path)!r} already holds a run (another `zoo train` may be writing it); "
                        f"use --resume {path} or another --out") from None
     except OSError as exc:
         if exc.errno in UNWRITABLE:

@@ -187,8 +187,8 @@ def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None 
     else:
         validate(recipe, reg, framework)
         require_weights(recipe, framework, reg)
-        run_dir = Path(out) if out else runs.new_dir(recipe.name, framework)
-        claim = runs.claim(run_dir)
+        claim = runs.claim(out) if out else runs.claim_new(recipe.name, framework)
+        run_dir = claim.run_dir
     with claim:
         return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers)
 
