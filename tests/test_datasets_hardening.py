@@ -272,3 +272,18 @@ def test_scaffolded_reader_keeps_images_inside_its_folder(tmp_path: Path) -> Non
     data = module.read_json(str(tmp_path / "set" / "items.json"), 0.0, 0.0, 0)
     assert len(data) == 1 and len(data.report().skipped) == 2
     assert all("outside" in reason for _, reason in data.report().skipped)
+
+
+def test_oxford_pets_bad_list_line_is_a_skip(tmp_path: Path) -> None:
+    from zoo.datasets.oxford_pets import oxford_pets
+
+    ids = {"Abyssinian_1": "1 1 1", "Abyssinian_2": "1 7 1", "beagle_1": "2 2 1", "beagle_2": "2 x 1"}
+    (tmp_path / "annotations" / "xmls").mkdir(parents=True)
+    for i, image_id in enumerate(ids):
+        good_jpeg(tmp_path / "images" / f"{image_id}.jpg", i)
+        voc_xml(tmp_path / "annotations" / "xmls" / f"{image_id}.xml", f"{image_id}.jpg")
+    (tmp_path / "annotations" / "list.txt").write_text("".join(f"{k} {v}\n" for k, v in ids.items()))
+    data = oxford_pets(str(tmp_path), "species", test=0.0, strict=False, **{**READER, "val": 0.0})
+    assert data.keys == ["Abyssinian_1", "beagle_1"] and data.class_names == ("cat", "dog")
+    assert data.report().skip_counts() == {"bad annotation": 2}
+    assert "list.txt:2" in dict(data.report().skipped)["Abyssinian_2"]

@@ -212,7 +212,11 @@ def test_fuzz_oxford_pets(data: Any) -> None:
         for i in ids:
             text = VOC_XML.format(name=f"{i}.jpg", cls="x")
             (root / "annotations" / "xmls" / f"{i}.xml").write_text(data.draw(broken_text(text)))
-        _check(lambda: oxford_pets(str(root), "breed", test=0.25, **{**READER, "val": 0.0}), ids)
+        lines = ["#Image CLASS-ID SPECIES BREED-ID"] + [f"{i} {1 if i[0] == 'A' else 2} {1 if i[0] == 'A' else 2} 1"
+                                                        for i in ids]
+        (root / "annotations" / "list.txt").write_text("\n".join(data.draw(broken_text(ln)) for ln in lines))
+        labels = data.draw(st.sampled_from(["breed", "species", "binary_first"]))
+        _check(lambda: oxford_pets(str(root), labels, test=0.25, **{**READER, "val": 0.0}), ids)
 
 
 @FUZZ

@@ -23,8 +23,9 @@ from zoo.errors import DataError
 LABELS = ("breed", "species", "binary_first")
 
 
-def _read_ids(path: Path) -> dict[str, tuple[int, int]]:
-    """image id -> (CLASS-ID, SPECIES) of a list file; {} when absent."""
+def _read_ids(path: Path, bad: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """image id -> (CLASS-ID, SPECIES) of a list file ({} when absent); a malformed line goes to
+    `bad` (image id -> reason naming file and line), so that image is skipped, counted."""
     if not path.is_file():
         return {}
     out = {}
@@ -33,9 +34,13 @@ def _read_ids(path: Path) -> dict[str, tuple[int, int]]:
         if not words or line.startswith("#"):
             continue
         try:
-            out[words[0]] = (int(words[1]), int(words[2]))
+            class_id, species = int(words[1]), int(words[2])
+            if class_id < 1 or species not in (1, 2):
+                raise ValueError
+            out[words[0]] = (class_id, species)
         except (IndexError, ValueError):
-            raise DataError(f"{path}:{number}: expected 'Image CLASS-ID SPECIES BREED-ID'; fix the line") from None
+            bad[words[0]] = (f"{path.name}:{number}: expected 'Image CLASS-ID SPECIES BREED-ID' "
+                             "(CLASS-ID >= 1, SPECIES 1 or 2); fix the line")
     return out
 
 
@@ -52,16 +57,20 @@ def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, se
     image_dir = existing_dir(base / "images", "images", "root")
     xml_dir = existing_dir(base / "annotations" / "xmls", "annotations/xmls", "root")
     ann_dir = base / "annotations"
-    listed = _read_ids(ann_dir / "list.txt") or {**_read_ids(ann_dir / "trainval.txt"),
-                                                 **_read_ids(ann_dir / "test.txt")}
+    bad: dict[str, str] = {}
+    listed = _read_ids(ann_dir / "list.txt", bad) or {**_read_ids(ann_dir / "trainval.txt", bad),
+                                                      **_read_ids(ann_dir / "test.txt", bad)}
     xml_ids = {p.stem for p in xml_dir.glob("*.xml")}
-    ids = sorted(set(listed) | xml_ids, key=str.lower)
+    ids = sorted(set(listed) | xml_ids | set(bad), key=str.lower)
     breeds = sorted({breed_of(i) for i in ids}, key=str.lower)
     species = {i: (listed[i][1] if i in listed else (1 if i[:1].isupper() else 2)) for i in ids}
     collector = Collector(image_dir, f"oxford_pets dataset {base}", policy=policy, check_files=check_files,
                           strict=strict)
     no_xml = 0
     for image_id in ids:
+        if image_id in bad:
+            collector.skip(image_id, bad[image_id], "bad annotation")
+            continue
         if image_id not in xml_ids:
             no_xml += 1
             collector.skip(image_id, "no XML head box (official test images have none)", "no box", expected=True)
