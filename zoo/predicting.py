@@ -172,7 +172,10 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 def _progress(total: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="image", desc="predict", disable=not enabled or total < 2, leave=False)
+    from zoo.progress import bars
+
+    return tqdm(total=total, unit="image", desc="predict", disable=not enabled or total < 2 or not bars(),
+                leave=False)
 
 
 def _item(predictor: Predictor, path: Path, box: np.ndarray, probs: np.ndarray | None, png: Path) -> dict[str, Any]:

@@ -152,9 +152,9 @@ def read_run(run_dir: Path) -> dict[str, Any]:
     """run.json; ZooError naming it when it is damaged or lacks the framework."""
     path = Path(run_dir) / RUN
     data = read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("framework", ""), str):
-        raise ZooError(f"{str(path)!r} is damaged (not a mapping with a framework name); "
-                       f"restore it from a copy or train the run again")
+    if not isinstance(data, dict) or not isinstance(data.get("framework"), str):
+        raise ZooError(f"{str(path)!r} names no framework: the run never started training, or the file is "
+                       f"damaged; restore it from a copy or train the run again")
     return data
 
 
