@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,23 +168,26 @@ def evaluate_outputs(plan: Plan, outputs: Outputs, test: Pipeline, train: Pipeli
     return result
 
 
-def train(recipe: Recipe, framework: str, reg: Registry, out: str | Path | None = None,
+def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path | None = None,
           resume: str | Path | None = None, workers: int = 2, epochs: int | None = None) -> Path:
     """Train `recipe` on `framework`; return the run directory (see `zoo.runs`). Every part of the
     recipe, dataset parameters included, is validated before anything is built or written; then
     the run directory is claimed (`zoo.runs.claim`: of two trainings given one `out`, one wins).
     A run that fails before training starts leaves nothing; after, run.json says ``failed`` or
-    ``interrupted`` with the reason. With `resume`, `epochs` (when given) extends the run."""
+    ``interrupted`` with the reason. With `resume`, the run's own recipe and framework are used
+    (`recipe` and `framework` are ignored) and `epochs`, when given, extends the run."""
     if resume is not None:
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
         framework = runs.read_run(run_dir)["framework"]
-        if epochs is not None:
-            recipe = _extended(recipe, epochs, run_dir)
         validate(recipe, reg, framework)
+        if epochs is not None and epochs != recipe.train.epochs:
+            recipe = _extended(recipe, epochs, run_dir)
+            runs.write_recipe(run_dir, recipe)
         claim = runs.resumed(run_dir)
-        runs.write_recipe(run_dir, recipe)
     else:
+        if recipe is None:
+            raise ZooError("train needs a recipe (or resume=RUN)")
         validate(recipe, reg, framework)
         require_weights(recipe, framework, reg)
         claim = runs.claim(out) if out else runs.claim_new(recipe.name, framework)
@@ -199,7 +202,8 @@ def _extended(recipe: Recipe, epochs: int, run_dir: Path) -> Recipe:
     if epochs < len(history):
         raise ZooError(f"--epochs {epochs} is fewer than the {len(history)} epochs {str(run_dir)!r} already has; "
                        f"give more to continue it, or omit --epochs")
-    return replace(recipe, train=replace(recipe.train, epochs=epochs))
+    raw = apply_overrides({"name": recipe.name, **recipe.to_dict()}, (f"train.epochs={epochs}",), recipe.name)
+    return parse(raw.pop("name"), raw)  # the range checks of train.epochs apply
 
 
 def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: runs.Claim, resume: bool,

@@ -35,7 +35,7 @@ def train(recipe: str | None, framework: str, epochs: int | None, out: str | Non
             raise ZooError(f"--resume continues a run with its own recipe and framework, so {given[0]} cannot be "
                            f"given with it; only --epochs (to train longer) and --workers can. To change "
                            f"the recipe, start a new run")
-        run_dir = training.train(None, "", registry(), resume=resume, workers=workers, epochs=epochs)  # type: ignore[arg-type]
+        run_dir = training.train(None, "", registry(), resume=resume, workers=workers, epochs=epochs)
     else:
         if epochs is not None:
             overrides = (*overrides, f"train.epochs={epochs}")

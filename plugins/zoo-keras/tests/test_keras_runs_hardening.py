@@ -80,14 +80,14 @@ def test_damaged_checkpoint_is_one_line_in_resume(reg: Any, trained: Path, tmp_p
     run = _copy(trained, tmp_path)
     _damage(run / "checkpoint" / "state.npz", how)
     with pytest.raises(ZooError) as err:
-        training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+        training.train(None, "", reg, resume=run, workers=0, epochs=2)
     assert "checkpoint" in _one_line(err, "state.npz")
     assert runs.read_run(run)["status"] == "failed"
 
 
 def test_resume_with_more_epochs_extends_the_run(reg: Any, trained: Path, tmp_path: Path) -> None:
     run = _copy(trained, tmp_path)
-    training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+    training.train(None, "", reg, resume=run, workers=0, epochs=2)
     assert [h["epoch"] for h in runs.read_json(run / "history.json")] == [1, 2]
     assert runs.read_run(run)["epochs"] == 2 and runs.read_recipe(run).train.epochs == 2
 

@@ -82,7 +82,7 @@ def test_damaged_checkpoint_is_one_line_in_resume(reg: Registry, trained: Path, 
     else:
         state.write_bytes(CORRUPTIONS[how](state.read_bytes()))
     with pytest.raises(ZooError) as err:
-        training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+        training.train(None, "", reg, resume=run, workers=0, epochs=2)
     assert "checkpoint" in _one_line(err, "state.pt")
     assert runs.read_run(run)["status"] == "failed"
 
@@ -99,17 +99,17 @@ def test_malformed_run_files_are_one_line(reg: Registry, trained: Path, tmp_path
                 call()
             _one_line(err, name)
     with pytest.raises(ZooError) as err:
-        training.train(None, "", reg, resume=run, workers=0)  # type: ignore[arg-type]
+        training.train(None, "", reg, resume=run, workers=0)
     _one_line(err, name)
 
 
 def test_resume_with_more_epochs_extends_the_run(reg: Registry, trained: Path, tmp_path: Path) -> None:
     run = _copy(trained, tmp_path)
-    training.train(None, "", reg, resume=run, workers=0, epochs=2)  # type: ignore[arg-type]
+    training.train(None, "", reg, resume=run, workers=0, epochs=2)
     assert [h["epoch"] for h in runs.read_json(run / "history.json")] == [1, 2]
     assert runs.read_run(run)["epochs"] == 2 and runs.read_recipe(run).train.epochs == 2
     with pytest.raises(ZooError, match="fewer than the 2 epochs"):
-        training.train(None, "", reg, resume=run, workers=0, epochs=1)  # type: ignore[arg-type]
+        training.train(None, "", reg, resume=run, workers=0, epochs=1)
 
 
 def test_nan_loss_stops_training_at_the_first_bad_batch(reg: Registry, tmp_path: Path,
