@@ -213,8 +213,14 @@ class Collector:
 
     def dataset(self, *, class_names: Sequence[str] | None = None, use_classes: bool = True, val: float = 0.0,
                 test: float = 0.2, seed: int = 0, cache: bool = False, notes: Sequence[str] = ()) -> AnnotatedDataset:
-        """The kept images as a dataset; class names sorted unless given; DataError when none is kept."""
+        """The kept images as a dataset; class names sorted unless given (an item whose class is not
+        among given names is skipped: never a label of -1 in a dataset with classes); DataError
+        when none is kept."""
         self._drop_shared_files()
+        if use_classes and class_names is not None:
+            known = set(class_names)
+            self._drop({i: (f"class {c!r} is not among the dataset's class names", "unknown class")
+                        for i, c in enumerate(self.classes) if c not in known})
         self.report.notes[:0] = [*notes, *self.notes()]
         if not self.paths:
             raise DataError(f"{self.source}: no usable image ({len(self.report.skipped)} skipped, first: "
@@ -236,7 +242,7 @@ class Collector:
         by_path: dict[Path, list[int]] = {}
         for i, path in enumerate(self.paths):
             by_path.setdefault(path, []).append(i)
-        drop: set[int] = set()
+        drop: dict[int, tuple[str, str]] = {}
         for path, idx in by_path.items():
             if len(idx) < 2:
                 continue
@@ -244,9 +250,13 @@ class Collector:
             splits = {self.splits[i] for i in idx}
             kind, why = (("in both train and test", f"listed in several splits ({keys})") if len(splits) > 1
                          else ("duplicate image", f"annotated {len(idx)} times ({keys})"))
-            for i in idx:
-                self.skip(self.keys[i], f"image file {path.name} {why}", kind)
-            drop.update(idx)
+            drop.update({i: (f"image file {path.name} {why}", kind) for i in idx})
+        self._drop(drop)
+
+    def _drop(self, drop: Mapping[int, tuple[str, str]]) -> None:
+        """Skip the kept items at these indices, each with its (reason, kind)."""
+        for i, (reason, kind) in drop.items():
+            self.skip(self.keys[i], reason, kind)
         if drop:
             keep = [i for i in range(len(self.paths)) if i not in drop]
             for name in ("paths", "boxes", "classes", "keys", "splits"):

@@ -8,7 +8,9 @@ Built object (framework module):
 Factory: ``factory(input_size=(H, W), **params)``. Every backbone takes the parameter
 ``weights``: ``"none"``, ``"imagenet"`` (the framework's own pretrained loading, cache and
 offline aware) or a path to a local file. Offline without the file it raises
-`zoo.errors.WeightsError` naming what to provide.
+`zoo.errors.WeightsError` naming what to provide: a factory about to download calls
+`zoo.weights.download_or_fail(component, url, cached=..., put=...)` first, which returns the cached
+file, or fails at once when offline.
 
 Metadata (`ComponentInfo.meta`):
     out_channels   int, channels of the feature map
