@@ -287,3 +287,15 @@ def test_oxford_pets_bad_list_line_is_a_skip(tmp_path: Path) -> None:
     assert data.keys == ["Abyssinian_1", "beagle_1"] and data.class_names == ("cat", "dog")
     assert data.report().skip_counts() == {"bad annotation": 2}
     assert "list.txt:2" in dict(data.report().skipped)["Abyssinian_2"]
+
+
+def test_collector_never_labels_minus_one_in_a_dataset_with_classes(tmp_path: Path) -> None:
+    from zoo.datasets._base import Annotation, Collector
+
+    collector = Collector(tmp_path.resolve(), "test", check_files=True)
+    for i, cls in enumerate(["cat", "zebra"]):
+        good_jpeg(tmp_path / f"{i}.jpg", i)
+        collector.add(Annotation(str(i), f"{i}.jpg", [(1, 1, 20, 20)], [cls]))
+    data = collector.dataset(class_names=["cat", "dog"], test=0.0)
+    assert data.keys == ["0"] and data.targets()[1].tolist() == [0]
+    assert data.report().skip_counts() == {"unknown class": 1}

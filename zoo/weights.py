@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.util
+import os
 import re
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from zoo.errors import PluginError, WeightsError
 
@@ -124,6 +127,50 @@ def package_file(pattern: str) -> Path | None:
         if matches:
             return matches[0]
     return None
+
+
+#: environment variables that declare the machine offline (zoo's own, and the Hugging Face hub's)
+OFFLINE_VARS = ("ZOO_OFFLINE", "HF_HUB_OFFLINE")
+
+
+def offline_reason(url: str, timeout: float = 3.0) -> str | None:
+    """Why `url` cannot be downloaded now (an offline variable is set, or its host does not
+    answer within `timeout` seconds), or None when it can be tried. Behind a proxy only the
+    variables count: the host is not probed."""
+    for var in OFFLINE_VARS:
+        if os.environ.get(var, "") not in ("", "0"):
+            return f"{var} is set"
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return None
+    host = urlsplit(url).hostname
+    if not host:
+        return None
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError as exc:
+        return f"{host} is unreachable: {type(exc).__name__}"
+    return None
+
+
+def download_or_fail(component: str, url: str, *, cached: Iterable[str | Path | None] = (), put: str | Path = "",
+                     alternatives: str = "set backbone.weights=/path/to/file or backbone.weights=none",
+                     timeout: float = 3.0) -> Path | None:
+    """The one core step before a factory downloads pretrained weights (a hub or URL download
+    that would otherwise retry for a minute offline).
+
+    Returns the first `cached` file that exists (load it, or let the framework find it in its
+    cache); None when nothing is cached and the download can be tried. Raises `WeightsError` at
+    once when nothing is cached and the machine is offline (`offline_reason`), in one line naming
+    what to provide: `url` downloaded into `put` (a folder or file), or the `alternatives`."""
+    for path in cached:
+        if path and Path(path).is_file():
+            return Path(path)
+    why = offline_reason(url, timeout)
+    if why is None:
+        return None
+    into = (f" into {str(put)!r}" if isinstance(put, Path) else f" into {put}") if put else ""
+    raise WeightsError(f"{component}: pretrained weights are not cached and cannot be downloaded ({why}): "
+                       f"download {url}{into}, or {alternatives}")
 
 
 def make_entry(info: WeightsInfo, source: Any) -> WeightsEntry:

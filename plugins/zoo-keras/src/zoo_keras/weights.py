@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.errors import WeightsError
+from zoo.weights import download_or_fail
 
 #: keras.applications' download location of the ImageNet files (as in their source)
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"
@@ -73,8 +74,8 @@ def application(build: Callable[..., Any], component: str, file_name: str, subdi
         return model
     cached = keras_cache_dir() / file_name
     url = f"{BASE_URL}{subdir}/{file_name}"
-    if not cached.is_file() and os.environ.get("ZOO_OFFLINE", "") not in ("", "0"):
-        raise _offline(component, file_name, url, "ZOO_OFFLINE is set")
+    download_or_fail(component, url, cached=[cached], put=keras_cache_dir(),
+                     alternatives="use weights: none or a local .weights.h5 file")
     try:
         return build(weights="imagenet", **kwargs)
     except Exception as exc:  # noqa: BLE001 - urllib / socket / HTTP errors all mean "not reachable"

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from zoo.errors import WeightsError
+from zoo.weights import download_or_fail
 
 NONE, IMAGENET = "none", "imagenet"
 SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
@@ -35,6 +36,12 @@ def create_timm(name: str, weights: str, **kwargs: Any) -> nn.Module:
         if not timm.list_pretrained(name):
             raise WeightsError(f"timm has no imagenet weights for {name!r}; use backbone.weights=none "
                                f"or a local file backbone.weights=/path/file.safetensors")
+        tag = timm.list_pretrained(name)[0]
+        url = hub_url(tag)
+        # offline and not cached: one line at once, instead of the hub's minute of retries
+        download_or_fail(f"timm model {tag!r}", url, cached=[hub_cached(tag)], put="the Hugging Face cache",
+                         alternatives="pass the file with backbone.weights=/path/file.safetensors "
+                                      "(or backbone.weights=none)")
         try:
             return timm.create_model(name, pretrained=True, **kwargs)
         except Exception as exc:
@@ -45,6 +52,20 @@ def create_timm(name: str, weights: str, **kwargs: Any) -> nn.Module:
     return model
 
 
+def hub_url(tag: str) -> str:
+    return f"https://huggingface.co/timm/{tag}/resolve/main/model.safetensors"
+
+
+def hub_cached(tag: str) -> str | None:
+    """The Hugging Face cache's copy of timm's `tag` weights, or None."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return None
+    found = try_to_load_from_cache(f"timm/{tag}", "model.safetensors")
+    return found if isinstance(found, str) else None
+
+
 def imagenet_missing(name: str, exc: BaseException | None = None) -> WeightsError:
     import timm
 
@@ -52,7 +73,7 @@ def imagenet_missing(name: str, exc: BaseException | None = None) -> WeightsErro
     why = f" ({type(exc).__name__})" if exc is not None else ""
     return WeightsError(
         f"imagenet weights for timm model {tag!r} are not available offline{why}: download "
-        f"https://huggingface.co/timm/{tag}/resolve/main/model.safetensors into the Hugging Face cache, "
+        f"{hub_url(tag)} into the Hugging Face cache, "
         f"or pass the file with backbone.weights=/path/file.safetensors (or backbone.weights=none)")
 
 
