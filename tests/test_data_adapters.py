@@ -59,9 +59,16 @@ def test_torch_and_tf_give_identical_arrays() -> None:
 
 
 def test_torch_loader_with_worker_processes_matches() -> None:
+    # guards: worker processes change speed, never content: same number of batches, and equal images,
+    # boxes and labels, all equal to the pipeline's own numpy batches
     torch_data = adapter("zoo_torch", "zoo-torch", "torch")
     p = make_pipeline()
-    one = [b[0].numpy() for b in torch_data.loader(p, 0, workers=0)]
-    two = [b[0].numpy() for b in torch_data.loader(p, 0, workers=2)]
-    for a, b in zip(one, two):
-        np.testing.assert_array_equal(a, b)
+    reference = numpy_epoch(p, 0)
+    one = [tuple(t.numpy() for t in batch) for batch in torch_data.loader(p, 0, workers=0)]
+    two = [tuple(t.numpy() for t in batch) for batch in torch_data.loader(p, 0, workers=2)]
+    assert len(one) == len(two) == len(reference) == 5
+    for ref, a, b in zip(reference, one, two):
+        assert len(ref) == len(a) == len(b) == 3
+        for r, x, y in zip(ref, a, b):
+            np.testing.assert_array_equal(x, r)
+            np.testing.assert_array_equal(y, r)
