@@ -129,7 +129,8 @@ def test_csv_layouts_agree(tmp_path: Path) -> None:
     custom = write(tmp_path / "c.csv", "p;x;y;w;h\nim0.png;0.1;0.2;0.4;0.6\nim1.png;0.1;0.1;0.8;0.8\n")
     results = [read_csv(tmp_path, raccoon), read_csv(tmp_path, lars, "lars76"), read_csv(tmp_path, selfie, "selfie")]
     custom_data = None
-    with pytest.raises(DataError):  # semicolons are not the CSV delimiter: the box column is missing
+    # guards: semicolons are not the CSV delimiter: the one-line error names the missing column and the header
+    with pytest.raises(DataError, match=r"column 'p' is missing from the header \['p;x;y;w;h'\]; set the csv"):
         custom_data = read_csv(tmp_path, custom, "custom", columns={"path": "p", "box": ["x", "y", "w", "h"]})
     custom = write(tmp_path / "c.csv", "p,x,y,w,h\nim0.png,0.1,0.2,0.4,0.6\nim1.png,0.1,0.1,0.8,0.8\n")
     custom_data = read_csv(tmp_path, custom, "custom", columns={"path": "p", "box": ["x", "y", "w", "h"]},

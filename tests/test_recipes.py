@@ -94,7 +94,8 @@ def test_bad_yaml_file(tmp_path: Path) -> None:
 
 
 def test_valid_recipe(fake_registry: Registry) -> None:
-    assert validate(_recipe(), fake_registry) is not None
+    r = _recipe()  # guards: a valid recipe comes back as itself (validate returns it or raises)
+    assert problems(r, fake_registry) == [] and validate(r, fake_registry) is r
 
 
 @pytest.mark.parametrize("changes, message", [
