@@ -299,3 +299,15 @@ def test_collector_never_labels_minus_one_in_a_dataset_with_classes(tmp_path: Pa
     data = collector.dataset(class_names=["cat", "dog"], test=0.0)
     assert data.keys == ["0"] and data.targets()[1].tolist() == [0]
     assert data.report().skip_counts() == {"unknown class": 1}
+
+
+def test_unchecked_undecodable_image_says_how_to_skip_it(tmp_path: Path) -> None:
+    good_jpeg(tmp_path / "images" / "a.jpg")
+    voc_xml(tmp_path / "annotations" / "a.xml", "a.jpg")
+    undecodable_jpeg(tmp_path / "images" / "b.jpg")
+    voc_xml(tmp_path / "annotations" / "b.xml", "b.jpg")
+    data = read_voc(tmp_path, check_files=False)
+    with pytest.raises(DataError, match="b.jpg: cannot decode image.*check_files: false; set it to true") as err:
+        data.load(data.keys.index("b"), (16, 16))
+    assert "\n" not in str(err.value)
+    assert read_voc(tmp_path).keys == ["a"]

@@ -234,7 +234,7 @@ class Collector:
             names, labels = (), np.full(len(self.paths), -1, np.int64)
         return AnnotatedDataset(self.paths, np.stack(self.boxes), labels, self.keys, names, self.report,
                                 own_splits=self.splits, val=val, test=test, seed=seed, cache=cache,
-                                damaged=[p in self.damaged for p in self.paths])
+                                damaged=[p in self.damaged for p in self.paths], checked=self.check_files)
 
     def _drop_shared_files(self) -> None:
         """Skip every item whose image file another kept item also names: two ids for one file,
@@ -275,8 +275,9 @@ class AnnotatedDataset(Dataset):
     def __init__(self, paths: Sequence[Path], boxes: np.ndarray, labels: np.ndarray, keys: Sequence[str],
                  class_names: Sequence[str], report: DataReport, *, own_splits: Sequence[str | None] = (),
                  val: float = 0.0, test: float = 0.2, seed: int = 0, cache: bool = False,
-                 damaged: Sequence[bool] = ()) -> None:
+                 damaged: Sequence[bool] = (), checked: bool = True) -> None:
         self.paths, self.keys = list(paths), list(keys)
+        self._checked = checked
         self._damaged = list(damaged) or [False] * len(self.paths)
         self._boxes, self._labels = np.asarray(boxes, np.float32), np.asarray(labels, np.int64)
         self.class_names = tuple(class_names)
@@ -318,7 +319,13 @@ class AnnotatedDataset(Dataset):
         key = (int(index), None if size is None else (int(size[0]), int(size[1])))
         image = self._cache.get(key) if self._cache is not None else None
         if image is None:
-            image = load_image(self.paths[index], key[1], tolerant=self._damaged[index])
+            try:
+                image = load_image(self.paths[index], key[1], tolerant=self._damaged[index])
+            except DataError as exc:
+                if self._checked:
+                    raise
+                raise DataError(f"{exc} (the dataset was read with check_files: false; set it to true to find "
+                                "and skip such files before training starts)") from None
             if self._cache is not None:
                 with self._lock:
                     self._cache[key] = image
