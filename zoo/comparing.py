@@ -81,11 +81,16 @@ def compare(recipe: str, frameworks: list[str], out: Path, epochs: int | None = 
     return report
 
 
+def changes(report: dict[str, Any]) -> list[str]:
+    """The recipe changes of a comparison: its ``--set`` overrides and ``--epochs``."""
+    return [*report["overrides"], *([f"train.epochs={report['epochs']}"] if report.get("epochs") is not None else [])]
+
+
 def markdown(report: dict[str, Any]) -> str:
     fws = report["frameworks"]
     res = report["results"]
     lines = [f"# zoo compare: {report['recipe']}", "",
-             f"Overrides: {', '.join(report['overrides']) or 'none'}; each framework trained in its own process "
+             f"Overrides: {', '.join(changes(report)) or 'none'}; each framework trained in its own process "
              "on the same data, order and seeds.", "",
              "| | " + " | ".join(fws) + " |", "|---|" + "---|" * len(fws)]
     for label, key, fmt in ROWS:

@@ -99,11 +99,14 @@ def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: b
 @click.command()
 @click.argument("name")
 @click.option("--kind", "-k", type=click.Choice(KINDS), help="Show a component of this kind instead of a recipe.")
+@click.option("--framework", "-f", help="Resolve the recipe's components as this framework declares them.")
 @RECIPES_OPTION
 @SET_OPTION
 @JSON_OPTION
-def show(name: str, kind: str | None, recipe_files: tuple[str, ...], overrides: tuple[str, ...], as_json: bool) -> None:
-    """Show a recipe (resolved, with overrides) or, with --kind, a component's parameters."""
+def show(name: str, kind: str | None, framework: str | None, recipe_files: tuple[str, ...],
+         overrides: tuple[str, ...], as_json: bool) -> None:
+    """Show a recipe resolved (every component parameter, defaults included, with overrides) or,
+    with --kind, a component's parameters."""
     from zoo.plugins import registry
 
     if kind is not None:
@@ -117,5 +120,25 @@ def show(name: str, kind: str | None, recipe_files: tuple[str, ...], overrides: 
     from zoo.recipes import get
 
     recipe = get(name, recipe_files, overrides)
-    data = {"name": recipe.name, **recipe.to_dict()}
+    data = {"name": recipe.name, **resolved(recipe, registry(), framework)}
     click.echo(echo_json(data) if as_json else yaml.safe_dump(data, sort_keys=False).rstrip())
+
+
+def resolved(recipe: Any, reg: Any, framework: str | None) -> dict[str, Any]:
+    """`recipe.to_dict()` with each component's parameters resolved: defaults filled in, values checked."""
+    from zoo.errors import RecipeError
+    from zoo.interfaces.component import ParamError
+
+    data = recipe.to_dict()
+
+    def spec_dict(key: str, kind: str, spec: Any) -> dict[str, Any]:
+        info = reg.get(kind, spec.name, framework).info if framework else reg.info(kind, spec.name)
+        try:
+            return {"name": spec.name, **info.resolve(spec.params)}
+        except ParamError as exc:
+            raise RecipeError(f"recipe {recipe.name!r}, {key}.{exc}") from None
+
+    for key in ("backbone", "vectorizer", "head", "dataset"):
+        data[key] = spec_dict(key, key, getattr(recipe, key))
+    data["loss"] = [{**spec_dict(f"loss.{i}", "loss", t), "weight": t.weight} for i, t in enumerate(recipe.loss)]
+    return data

@@ -8,7 +8,7 @@ import click
 import numpy as np
 import yaml
 
-from zoo.cli._common import JSON_OPTION, SET_OPTION, echo_json, table
+from zoo.cli._common import JSON_OPTION, echo_json, table
 from zoo.errors import DataError
 
 
@@ -79,7 +79,9 @@ def data() -> None:
 
 @data.command("show")
 @click.argument("name")
-@SET_OPTION
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of dataset NAME (see `zoo show NAME -k dataset`), e.g. --set root=~/raccoon "
+                   "--set policy=largest.")
 @click.option("--out", type=click.Path(), help="PNG of sample images with boxes (default ./data-show-NAME.png).")
 @click.option("--samples", default=16, show_default=True, help="Images in the grid (0: no grid).")
 @JSON_OPTION

@@ -157,7 +157,7 @@ class ComponentInfo:
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             valid = ", ".join(sorted(self.params)) or "none"
-            near = suggest(str(unknown[0]), list(self.params), n=1)
+            near = suggest(str(unknown[0]), list(self.params), n=1, cutoff=0.6)
             raise ParamError(unknown[0], "unknown parameter" + (f"; {near}" if near else "") + f" (valid: {valid})")
         out = {}
         for key, param in self.params.items():
