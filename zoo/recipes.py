@@ -135,6 +135,7 @@ class TrainSpec:
     early_stopping: int = _ranged(0, ge=0)            # patience in epochs on val_loss; 0 = off
     seed: int = _ranged(0, ge=0)                      # data order, augmentation and initial weights
     precision: str = "fp32"                           # fp32 or bf16 (autocast where it pays)
+    sync_batchnorm: bool = False                      # several processes: BatchNorm statistics over the global batch
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo import boxes, metrics, provenance, runs
+from zoo import boxes, distributed, metrics, provenance, runs
 from zoo.assembly import Plan, build_dataset, make_plan, require_weights
 from zoo.data import report as data_report
 from zoo.data.pipeline import Pipeline
@@ -44,15 +44,18 @@ class Monitor:
         run_dir: where history.json / history.csv are written.
         val_targets: (boxes, labels) of the validation split, in pipeline order.
         patience: early-stopping patience on val_loss in epochs (0 = off).
+        writes: whether history files are written and epochs printed (False on every process of
+            a distributed run but rank 0, which still decide stopping alike).
     """
 
     def __init__(self, plan: Plan, run_dir: Path, val_targets: tuple[np.ndarray, np.ndarray],
-                 patience: int = 0, verbose: bool = True) -> None:
+                 patience: int = 0, verbose: bool = True, writes: bool = True) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
         self.val_boxes, self.val_labels = val_targets
         self.patience = patience
-        self.verbose = verbose
+        self.verbose = verbose and writes
+        self.writes = writes
         self.history: list[dict[str, float]] = []
         path = self.run_dir / "history.json"
         if path.exists():
@@ -90,8 +93,9 @@ class Monitor:
                 check_loss(float(logs[key]), epoch, None, self.plan.recipe.train.lr, key)
         row = {"epoch": epoch + 1, **{k: float(v) for k, v in logs.items()}, **self.val_metrics(outputs)}
         self.history = self.history[:epoch] + [row]
-        runs.write_json(self.run_dir / "history.json", self.history)
-        runs.atomic_write(self.run_dir / "history.csv", _csv(self.history))
+        if self.writes:
+            runs.write_json(self.run_dir / "history.json", self.history)
+            runs.atomic_write(self.run_dir / "history.csv", _csv(self.history))
         if self.verbose:
             shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
             print(f"epoch {row['epoch']}: {shown}", flush=True)
@@ -175,7 +179,14 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
     the run directory is claimed (`zoo.runs.claim`: of two trainings given one `out`, one wins).
     A run that fails before training starts leaves nothing; after, run.json says ``failed`` or
     ``interrupted`` with the reason. With `resume`, the run's own recipe and framework are used
-    (`recipe` and `framework` are ignored) and `epochs`, when given, extends the run."""
+    (`recipe` and `framework` are ignored) and `epochs`, when given, extends the run.
+
+    Under a distributed launcher (`zoo.distributed.world`) every process calls this; rank 0 alone
+    claims and writes the run directory. A process restarted by torchrun (``--max-restarts``) with
+    `out` holding this run's checkpoint resumes it."""
+    world = distributed.world()
+    if resume is None and out and world.restart > 0 and (Path(out) / runs.RUN).exists():
+        resume = out
     if resume is not None:
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
@@ -183,17 +194,34 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
         validate(recipe, reg, framework)
         if epochs is not None and epochs != recipe.train.epochs:
             recipe = _extended(recipe, epochs, run_dir)
-            runs.write_recipe(run_dir, recipe)
-        claim = runs.resumed(run_dir)
+            if world.chief:
+                runs.write_recipe(run_dir, recipe)
+        claim = runs.resumed(run_dir) if world.chief else _NoClaim()
     else:
         if recipe is None:
             raise ZooError("train needs a recipe (or resume=RUN)")
         validate(recipe, reg, framework)
         require_weights(recipe, framework, reg)
-        claim = runs.claim(out) if out else runs.claim_new(recipe.name, framework)
-        run_dir = claim.run_dir
+        if world.chief:
+            claim = runs.claim(out) if out else runs.claim_new(recipe.name, framework)
+            run_dir = claim.run_dir
+        else:  # writes nothing: its run_dir is only read, on resume
+            run_dir, claim = Path(out) if out else runs.new_dir(recipe.name, framework), _NoClaim()
     with claim:
-        return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers)
+        return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers, world)
+
+
+class _NoClaim:
+    """What processes other than rank 0 hold instead of a `runs.Claim`: they write nothing."""
+
+    def __enter__(self) -> _NoClaim:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def started(self) -> None:
+        return None
 
 
 def _extended(recipe: Recipe, epochs: int, run_dir: Path) -> Recipe:
@@ -206,24 +234,31 @@ def _extended(recipe: Recipe, epochs: int, run_dir: Path) -> Recipe:
     return parse(raw.pop("name"), raw)  # the range checks of train.epochs apply
 
 
-def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: runs.Claim, resume: bool,
-           workers: int) -> Path:
-    if not resume:
+def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: runs.Claim | _NoClaim,
+           resume: bool, workers: int, world: distributed.World) -> Path:
+    engine: Framework = reg.framework(framework)
+    if world.distributed:
+        engine.join(world)
+    if not resume and world.chief:
         runs.write_recipe(run_dir, recipe)
     dataset = build_dataset(recipe, reg)
     plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes if _head_has_classes(recipe, reg) else 0)
     data = prepare_data(recipe, dataset, workers)
-    engine: Framework = reg.framework(framework)
-    runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
-                    class_names=list(dataset.class_names), device=engine.device(), status="training",
-                    data_notes=dataset.report().lines(), reason=None, components=provenance.record(plan))
-    data_report.record(dataset, run_dir, echo=lambda line: print(line, flush=True))
+    data.train = data.train.sharded(world.rank, world.size)
+    if world.chief:
+        runs.update_run(run_dir, framework=framework, recipe=recipe.name, num_classes=plan.num_classes,
+                        class_names=list(dataset.class_names), device=engine.device(), status="training",
+                        data_notes=dataset.report().lines(), reason=None, components=provenance.record(plan),
+                        world_size=world.size)
+        data_report.record(dataset, run_dir, echo=lambda line: print(line, flush=True))
     claim.started()
-    monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping)
+    monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping, writes=world.chief)
     model = engine.build(plan)
     start = time.perf_counter()
     model = engine.fit(model, plan, data.train, data.val, monitor, run_dir, resume=resume)
     seconds = time.perf_counter() - start
+    if not world.chief:  # rank 0 evaluates the whole test split and writes; the others are done
+        return run_dir
     engine.save(model, run_dir)
     result = evaluate_outputs(plan, engine.predict(model, data.test.images()), data.test, data.train)
     summary = engine.summary(model, plan)
@@ -233,7 +268,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     metrics_out = {"framework": framework, "recipe": recipe.name, "split": "test", **result,
                    "val": {k: v for k, v in monitor.history[monitor.best_epoch].items()} if monitor.history else {},
                    "epochs": info["epochs"], "best_epoch": info["best_epoch"], "train_seconds": info["train_seconds"],
-                   "params": summary.params, "components": provenance.record(plan)}
+                   "params": summary.params, "components": provenance.record(plan), "world_size": world.size}
     runs.write_json(run_dir / runs.METRICS, metrics_out)
     from zoo import plots
 

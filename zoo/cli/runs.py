@@ -14,16 +14,26 @@ from zoo.cli._common import JSON_OPTION, RECIPES_OPTION, SET_OPTION, echo_json
 @click.option("--resume", type=click.Path(),
               help="Continue the run in this directory where it stopped (with --epochs: train it longer).")
 @click.option("--workers", type=int, default=2, show_default=True, help="Image decoding threads.")
+@click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
+              help="Train on N local processes through the framework's own launcher (docs/distributed.md).")
+@click.option("--sync-bn", is_flag=True, help="Several processes: BatchNorm statistics over the global batch.")
 @RECIPES_OPTION
 @SET_OPTION
 def train(recipe: str | None, framework: str, epochs: int | None, out: str | None, resume: str | None,
-          workers: int, recipe_files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+          workers: int, nproc: int, sync_bn: bool, recipe_files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
     """Train RECIPE (default: 'default', on built-in data) and write a run directory.
-    With --resume, only --epochs (more of them) and --workers may be given."""
+    With --resume, only --epochs (more of them), --workers and --nproc may be given.
+    Under torchrun or a TF_CONFIG, every process runs this same command (docs/distributed.md)."""
     from zoo import training
     from zoo.errors import ZooError
     from zoo.plugins import registry
     from zoo.recipes import get
+
+    if sync_bn:
+        overrides = (*overrides, "train.sync_batchnorm=true")
+    if nproc > 1:
+        _launch(nproc, recipe, framework, epochs, out, resume, workers, recipe_files, overrides)
+        return
 
     if resume is not None:
         ctx = click.get_current_context()
@@ -41,8 +51,39 @@ def train(recipe: str | None, framework: str, epochs: int | None, out: str | Non
             overrides = (*overrides, f"train.epochs={epochs}")
         rec = get(recipe, recipe_files, overrides)
         run_dir = training.train(rec, framework, registry(), out=out, workers=workers)
+    from zoo.distributed import world
+
+    if not world().chief:
+        return
     _print_metrics(run_dir)
     click.echo(f"run directory: {run_dir}")
+
+
+def _launch(nproc: int, recipe: str | None, framework: str, epochs: int | None, out: str | None,
+            resume: str | None, workers: int, recipe_files: tuple[str, ...], overrides: tuple[str, ...]) -> None:
+    """`zoo train` as `nproc` processes of one run, started by the framework's own launcher; the
+    run directory is chosen here so that every process (and a restarted one) writes the same."""
+    import sys
+
+    from zoo import runs
+    from zoo.plugins import registry
+    from zoo.recipes import get
+    from zoo.validation import validate
+
+    reg = registry()
+    if resume is not None:
+        framework = runs.read_run(runs.check_run(resume))["framework"]
+        argv = ["train", "--resume", resume]
+    else:
+        rec = get(recipe, recipe_files, (*overrides, *((f"train.epochs={epochs}",) if epochs else ())))
+        validate(rec, reg, framework)
+        out = out or str(runs.new_dir(rec.name, framework))
+        argv = ["train", *([recipe] if recipe else []), "-f", framework, "--out", out]
+        argv += [x for r in recipe_files for x in ("--recipes", r)] + [x for o in overrides for x in ("--set", o)]
+    argv += [*(["--epochs", str(epochs)] if epochs is not None else []), "--workers", str(workers)]
+    status = reg.framework(framework).launch(nproc, argv)
+    if status:
+        sys.exit(status)
 
 
 def _print_metrics(run_dir: object) -> None:

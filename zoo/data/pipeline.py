@@ -3,15 +3,24 @@
 `Pipeline.item(epoch, position)` is a pure function of (dataset, seed, epoch, position): the
 torch DataLoader and the tf.data adapters both call it, and `batches(epoch)` is the plain numpy
 path. Images are RGB uint8 (H, W, 3) at the recipe's input size; boxes normalized xyxy float32.
+
+On several processes (`zoo.distributed`), `sharded(rank, size)` gives each rank its view of the
+train pipeline: the same global order, and `local_batches(epoch)` yields only the rank's part of
+each global batch, so both frameworks' adapters, which iterate `local_batches`, see the same items
+per rank.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+import copy
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from zoo import distributed
 from zoo.interfaces.dataset import Dataset
 from zoo.recipes import AugmentSpec
 
@@ -21,6 +30,7 @@ class Batch:
     images: np.ndarray  # (B, H, W, 3) uint8
     boxes: np.ndarray   # (B, 4) float32 normalized xyxy
     labels: np.ndarray  # (B,) int64, -1 without classes
+    weight: float = 1.0  # share of the global batch (zoo.distributed.LocalBatch)
 
 
 class Pipeline:
@@ -54,6 +64,33 @@ class Pipeline:
         self.drop_last = drop_last
         self.workers = workers
         self._orders: dict[int, np.ndarray] = {}  # epoch -> order, so item() by position is O(1)
+        self.rank, self.world_size = 0, 1
+        self._seen_log: Path | None = None
+
+    def sharded(self, rank: int, size: int) -> Pipeline:
+        """This pipeline as rank `rank` of `size` trains on it: the same global order and global
+        batches, `local_batches` yielding the rank's parts (`zoo.distributed.split_batch`). With
+        ``ZOO_SEEN_LOG=PREFIX`` set, the items it loads are appended to ``PREFIX.rank<rank>``."""
+        view = copy.copy(self)
+        view.rank, view.world_size = int(rank), int(size)
+        prefix = os.environ.get(distributed.SEEN_LOG)
+        view._seen_log = Path(f"{prefix}.rank{rank}") if prefix else None
+        return view
+
+    def eval_shard(self, rank: int, size: int) -> Pipeline:
+        """A pipeline over rank `rank`'s contiguous chunk of this (evaluation) split; the chunks'
+        outputs concatenated in rank order follow `indices` (`zoo.distributed.eval_indices`)."""
+        view = copy.copy(self)
+        chunk = distributed.eval_indices(self.indices, rank, size)
+        view.indices = chunk if len(chunk) else self.indices[:0]
+        view._orders = {}
+        return view
+
+    def local_batches(self, epoch: int) -> list[distributed.LocalBatch]:
+        """This rank's part of every global batch of `epoch`, in order (all of each at world size 1)."""
+        n = self.items_per_epoch
+        return [distributed.split_batch(np.arange(start, min(start + self.batch_size, n)), self.rank,
+                                        self.world_size) for start in range(0, n, self.batch_size)]
 
     @property
     def items_per_epoch(self) -> int:
@@ -90,8 +127,14 @@ class Pipeline:
         return np.concatenate(chunks)[:n]
 
     def item(self, epoch: int, position: int, order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-        """(image, box, label) at `position` of `epoch`, augmented when training."""
+        """(image, box, label) at `position` of `epoch`, augmented when training. A negative
+        position ``-(p + 1)`` is padding (`zoo.distributed.split_batch`): item p, not logged as seen."""
+        padding = position < 0
+        position = -position - 1 if padding else position
         index = int((order if order is not None else self.order(epoch))[position])
+        if self._seen_log is not None and not padding:
+            with open(self._seen_log, "a") as log:
+                log.write(f"{epoch} {index}\n")
         sample = self.dataset.load(index, self.size)
         image, box = sample.image, np.asarray(sample.box, np.float32)
         if self.augment != AugmentSpec():
@@ -102,15 +145,17 @@ class Pipeline:
         return image, box, int(sample.label)
 
     def batches(self, epoch: int = 0) -> Iterator[Batch]:
-        """Numpy batches of `epoch`, in order."""
+        """Numpy batches of `epoch` (this rank's parts of them when sharded), in order."""
         order = self.order(epoch)
         pool = ThreadPoolExecutor(self.workers) if self.workers > 0 else None
         try:
-            for start in range(0, len(order), self.batch_size):
-                positions = range(start, min(start + self.batch_size, len(order)))
+            for part in self.local_batches(epoch):
+                positions = [int(p) for p in part.positions]
                 items = (list(pool.map(lambda p: self.item(epoch, p, order), positions)) if pool
                          else [self.item(epoch, p, order) for p in positions])
-                yield collate(items)
+                batch = collate(items)
+                batch.weight = part.weight
+                yield batch
         finally:
             if pool:
                 pool.shutdown()

@@ -22,6 +22,7 @@ import numpy as np
 if TYPE_CHECKING:
     from zoo.assembly import Plan
     from zoo.data.pipeline import Pipeline
+    from zoo.distributed import World
     from zoo.training import Monitor
 
 
@@ -67,6 +68,21 @@ class Framework(ABC):
     def device(self) -> str:
         """Where it runs, e.g. "cuda:0" or "cpu"."""
         return "cpu"
+
+    def join(self, world: World) -> None:
+        """Join the run's processes (`zoo.distributed`), once, before `build`, when
+        ``world.size > 1``: set up the framework's own engine (a process group, a strategy) so that
+        `fit` trains one model over all of them, on this process's device ``world.local_rank``."""
+        from zoo.errors import ZooError
+
+        raise ZooError(f"framework {self.name!r} cannot train on several processes; use --nproc 1")
+
+    def launch(self, nproc: int, argv: list[str]) -> int:
+        """Run ``python -m zoo`` with `argv` as `nproc` processes of one run on this machine, through
+        the framework's own launcher; return the exit status (0 when every process succeeded)."""
+        from zoo.errors import ZooError
+
+        raise ZooError(f"framework {self.name!r} has no launcher for --nproc {nproc}; use --nproc 1")
 
     def check_built(self, kind: str, obj: Any) -> str | None:
         """What is wrong with `obj` as a built `kind` of this framework (e.g. "a list, not a

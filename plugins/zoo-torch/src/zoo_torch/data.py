@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, SequentialSampler
+from torch.utils.data import DataLoader, Dataset
 
 from zoo.data.pipeline import Pipeline
 
@@ -33,8 +33,9 @@ class PositionDataset(Dataset):  # type: ignore[type-arg]
 
 
 def loader(pipeline: Pipeline, epoch: int, workers: int = 0, **kwargs: Any) -> DataLoader:  # type: ignore[type-arg]
-    """A DataLoader over one epoch of `pipeline`: sequential positions, batches of
-    ``pipeline.batch_size`` (the last one smaller unless the pipeline drops it)."""
+    """A DataLoader over one epoch of `pipeline`: its batches are ``pipeline.local_batches(epoch)``,
+    in order (at world size 1: sequential positions, batches of ``pipeline.batch_size``, the last
+    one smaller unless the pipeline drops it; on several processes this rank's parts of them)."""
     data = PositionDataset(pipeline, epoch)
-    return DataLoader(data, batch_size=pipeline.batch_size, sampler=SequentialSampler(data), num_workers=workers,
-                      persistent_workers=False, **kwargs)
+    parts = [[int(p) for p in part.positions] for part in pipeline.local_batches(epoch)]
+    return DataLoader(data, batch_sampler=parts, num_workers=workers, persistent_workers=False, **kwargs)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from zoo.distributed import World, threads_per_process
 from zoo.errors import WeightsError
 from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
 from zoo_torch import checkpoint
@@ -49,6 +50,20 @@ class TorchFramework(Framework):
 
     def device(self) -> str:
         return str(self._device)
+
+    def join(self, world: World) -> None:
+        """DDP over torchrun's processes: gloo on CPU, nccl on CUDA (``cuda:LOCAL_RANK``); the
+        machine's CPU threads shared among its processes."""
+        from zoo_torch import distributed
+
+        torch.set_num_threads(threads_per_process(world, _cpu_count()))
+        self._device = distributed.join(world)
+
+    def launch(self, nproc: int, argv: list[str]) -> int:
+        """`nproc` local processes through torch.distributed.run (torchrun's own code)."""
+        from zoo_torch import distributed
+
+        return distributed.launch(nproc, argv)
 
     def check_built(self, kind: str, obj: Any) -> str | None:
         if kind in ("backbone", "vectorizer", "head") and not isinstance(obj, torch.nn.Module):

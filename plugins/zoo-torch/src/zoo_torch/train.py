@@ -6,6 +6,11 @@ checkpoint per epoch, exact resume and best-weights restore.
 Determinism: the data order depends only on (seed, epoch) (`zoo.data.pipeline`), the torch RNG
 is re-seeded from (seed, epoch) at every epoch start, and model/optimizer/schedule state is
 restored on resume, so a resumed run repeats an uninterrupted one on the same device.
+
+Several processes (`zoo_torch.distributed`): the model is wrapped in DistributedDataParallel,
+each rank trains on its parts of the global batches (`Pipeline.local_batches`), its loss scaled
+by ``weight * world size`` so DDP's averaged gradient is the global batch mean's; validation is
+sharded and gathered; rank 0 alone writes checkpoints (every rank reads them on resume).
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from zoo.interfaces.framework import Outputs
 from zoo.progress import bars
 from zoo.runs import CHECKPOINT
 from zoo_torch import checkpoint
+from zoo_torch import distributed as ddp
 from zoo_torch.losses.objective import Objective
 from zoo_torch.optim import Schedule, make_optimizer
 
@@ -34,9 +40,16 @@ if TYPE_CHECKING:
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
+def weighted_batches(pipeline: Pipeline, epoch: int) -> Iterator[tuple[Batch, float]]:
+    """`batches` of `epoch` with each one's share of its global batch (`zoo.distributed.LocalBatch`)."""
+    weights = [part.weight for part in pipeline.local_batches(epoch)]
+    yield from zip(batches(pipeline, epoch), weights)
+
+
 def batches(pipeline: Pipeline, epoch: int) -> Iterator[Batch]:
-    """(uint8 NHWC images, xyxy boxes, labels) tensors of `epoch`: through zoo_torch.data's
-    DataLoader when that module exists, else the pipeline's numpy batches."""
+    """(uint8 NHWC images, xyxy boxes, labels) tensors of `epoch` (this rank's parts when the
+    pipeline is sharded): through zoo_torch.data's DataLoader when that module exists, else the
+    pipeline's numpy batches."""
     try:
         from zoo_torch.data import loader
     except ModuleNotFoundError as exc:
@@ -77,10 +90,27 @@ def infer(model: torch.nn.Module, images: Any, device: torch.device, precision: 
 
 def validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, device: torch.device,
              precision: str, channels_last: bool) -> tuple[Outputs, float]:
-    """Outputs over the val pipeline (eval mode) and the mean objective over its items."""
+    """Outputs over the whole val pipeline (eval mode) and the mean objective over its items; on
+    several processes each evaluates its chunk of the split and the chunks are gathered."""
+    world = ddp.size()
+    if world > 1:
+        rank = torch.distributed.get_rank()
+        parts = ddp.gather(_validate(model, pipeline.eval_shard(rank, world), objective, device, precision,
+                                     channels_last))
+        boxes = [p[0] for p in parts if p[0] is not None]
+        logits = [p[1] for p in parts if p[1] is not None]
+        total, count = sum(p[2] for p in parts), sum(p[3] for p in parts)
+        return Outputs(np.concatenate(boxes), np.concatenate(logits) if logits else None), total / max(count, 1)
+    box, logit, total, count = _validate(model, pipeline, objective, device, precision, channels_last)
+    return Outputs(box, logit), total / max(count, 1)
+
+
+def _validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, device: torch.device,
+              precision: str, channels_last: bool) -> tuple[np.ndarray | None, np.ndarray | None, float, int]:
+    """(boxes, logits, summed loss, item count) of `pipeline`'s items (None, None, 0, 0 without)."""
     model.eval()
     box, logits, total, count = [], [], 0.0, 0
-    for images, target, labels in batches(pipeline, 0):
+    for images, target, labels in (batches(pipeline, 0) if len(pipeline.indices) else []):
         out = infer(model, images, device, precision, channels_last)
         loss, _ = objective(out, target.to(device), labels.to(device))
         total += float(loss) * len(images)
@@ -89,20 +119,22 @@ def validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, d
         if "logits" in out:
             logits.append(out["logits"].cpu().numpy())
     model.train()
-    return Outputs(np.concatenate(box), np.concatenate(logits) if logits else None), total / max(count, 1)
+    return (np.concatenate(box) if box else None, np.concatenate(logits) if logits else None, total, count)
 
 
 def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: int, objective: Objective,
                 optimizer: torch.optim.Optimizer, schedule: Schedule, device: torch.device, precision: str,
                 channels_last: bool, monitor: Monitor) -> dict[str, float]:
-    """One pass; returns the mean loss, the lr of the last step and train images/s. Stops at the
-    first non-finite loss (`Monitor.end_batch` raises), before that step is taken."""
+    """One pass; returns the mean loss, the lr of the last step and train images/s (over every
+    process). Stops at the first non-finite loss (`Monitor.end_batch` raises), before that step
+    is taken."""
     model.train()
     total, count, lr = 0.0, 0, schedule.lr
+    world = ddp.size()
     start = time.perf_counter()
-    bar = tqdm(batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
-               unit="batch", leave=False, dynamic_ncols=True, disable=not bars())
-    for step, (images, target, labels) in enumerate(bar):
+    bar = tqdm(weighted_batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
+               unit="batch", leave=False, dynamic_ncols=True, disable=not (bars() and monitor.verbose))
+    for step, ((images, target, labels), weight) in enumerate(bar):
         x = to_input(images, device, channels_last)
         with autocast(device, precision):
             out = model(x)
@@ -110,15 +142,16 @@ def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: 
         value = float(loss.detach())
         monitor.end_batch(epoch, step, value)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        (loss * (weight * world) if world > 1 else loss).backward()
         optimizer.step()
         lr = schedule.lr
         schedule.step_batch()
-        total += value * len(x)
-        count += len(x)
-        bar.set_postfix(loss=f"{total / count:.4f}", lr=f"{lr:.2e}")
+        if weight > 0:  # a padding part (weight 0) trains on nothing
+            total += value * len(x)
+            count += len(x)
+        bar.set_postfix(loss=f"{total / max(count, 1):.4f}", lr=f"{lr:.2e}")
     bar.close()
-    seconds = time.perf_counter() - start
+    total, count, seconds = ddp.sums([total, count, 0.0], device)[:2] + [time.perf_counter() - start]
     return {"loss": total / max(count, 1), "lr": lr, "images_per_second": count / max(seconds, 1e-9)}
 
 
@@ -145,22 +178,28 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
             raise checkpoint.damaged(directory / checkpoint.STATE, exc,
                                      checkpoint.RESUME_FIX.format(dir=directory)) from None
         start, stopped = int(state["epoch"]), bool(state["stopped"])
+    net = ddp.wrap(model, device, spec.sync_batchnorm)
+    writes = monitor.writes
     for epoch in range(start, spec.epochs):
         if stopped:
             break
         torch.manual_seed(epoch_seed(spec.seed, epoch))
-        logs = train_epoch(model, train, epoch, spec.epochs, objective, optimizer, schedule, device,
+        logs = train_epoch(net, train, epoch, spec.epochs, objective, optimizer, schedule, device,
                            spec.precision, channels_last, monitor)
-        outputs, val_loss = validate(model, val, objective, device, spec.precision, channels_last)
+        outputs, val_loss = validate(net, val, objective, device, spec.precision, channels_last)
         schedule.step_epoch(val_loss)
         logs = {"loss": logs["loss"], "val_loss": val_loss, "lr": logs["lr"],
                 "images_per_second": logs["images_per_second"]}
         stopped = monitor.end_epoch(epoch, logs, outputs)
-        if monitor.best_epoch == epoch:
+        model = ddp.unwrap(net)
+        if writes and monitor.best_epoch == epoch:
             checkpoint.save_weights(model, directory / checkpoint.BEST)
-        checkpoint.save_state(directory, model=model, optimizer=optimizer, schedule=schedule.state_dict(),
-                              epoch=epoch + 1, stopped=stopped)
+        if writes:
+            checkpoint.save_state(directory, model=model, optimizer=optimizer, schedule=schedule.state_dict(),
+                                  epoch=epoch + 1, stopped=stopped)
+    model = ddp.unwrap(net)
+    ddp.leave()  # no collective after the last epoch: rank 0 alone tests and writes
     best = directory / checkpoint.BEST
-    if best.exists():
+    if writes and best.exists():
         checkpoint.load_weights(model, best)
     return model.to(memory_format=torch.contiguous_format)
