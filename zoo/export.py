@@ -13,11 +13,12 @@ The framework plugin traces its model into this graph (`Framework.export_onnx`) 
 metadata (``zoo`` key: input size, class names, recipe, metrics) and the self-check, which runs
 the file under onnxruntime on real test images of the run's dataset and compares with the
 framework's own outputs (`CHECK_TOLERANCE`), writing the figures to ``<file>.check.json``.
+A run trained in bf16 is exported (and checked) in fp32 with its trained weights.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,9 @@ def export_run(run_dir: str | Path, reg: Any, out: str | Path | None = None, ops
         raise ZooError(f"--out {str(path)!r} must end in .onnx, e.g. {path.with_suffix('.onnx')}")
     path.parent.mkdir(parents=True, exist_ok=True)
     plan, model, engine = load_run(run_dir, reg)
+    if plan.recipe.train.precision != "fp32":  # exported in fp32: the same weights, rebuilt without bf16 layers
+        plan = replace(plan, recipe=replace(plan.recipe, train=replace(plan.recipe.train, precision="fp32")))
+        model = engine.load(plan, run_dir)
     info = runs.read_run(run_dir)
     engine.export_onnx(model, plan, path, opset=opset, dynamic_batch=dynamic_batch)
     _write_metadata(path, _metadata(run_dir, plan, info, opset, dynamic_batch))

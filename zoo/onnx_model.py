@@ -18,9 +18,10 @@ _META = "zoo"
 
 
 class OnnxModel:
-    """A zoo ONNX file, ready to run on CPU (or CUDA when onnxruntime-gpu offers it)."""
+    """A zoo ONNX file, ready to run on CPU (or CUDA when onnxruntime-gpu offers it);
+    `threads` caps onnxruntime's intra-op threads (default: its own choice)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, threads: int | None = None) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
@@ -28,12 +29,17 @@ class OnnxModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise ZooError(f"{str(self.path)!r} does not exist; give an .onnx file written by `zoo export`")
-        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
+        providers = [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider")
+                     if p in ort.get_available_providers()]
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
         try:
-            self.session = ort.InferenceSession(str(self.path), providers=providers)
+            self.session = ort.InferenceSession(str(self.path), options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ZooError(f"{self.path}: not a loadable ONNX model ({first}); export it again with `zoo export`") from None
+            raise ZooError(f"{self.path}: not a loadable ONNX model ({first}); "
+                           f"export it again with `zoo export`") from None
         raw = self.session.get_modelmeta().custom_metadata_map.get(_META)
         if raw is None:
             raise ZooError(f"{self.path}: no zoo metadata (input size, classes); export the run with `zoo export`")
