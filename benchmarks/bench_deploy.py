@@ -113,8 +113,8 @@ def main() -> None:
             native = _child("framework", str(run), args.repeats, args.threads)
             onnx = _child("onnx", str(run / "model.onnx"), args.repeats, args.threads)
             for n in BATCHES:
-                print(f"{args.recipe:<12} {fw:<9} {n:>5} {native[n]:>12.2f} {onnx[n]:>14.2f} {native[n] / onnx[n]:>7.1f}x",
-                      flush=True)
+                print(f"{args.recipe:<12} {fw:<9} {n:>5} {native[n]:>12.2f} {onnx[n]:>14.2f} "
+                      f"{native[n] / onnx[n]:>7.1f}x", flush=True)
 
 
 if __name__ == "__main__":

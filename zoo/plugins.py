@@ -249,7 +249,8 @@ def _call_register_hooks(pm: pluggy.PluginManager, plugin: Any, reg: Registry, s
                 impl.function(register=_registrar(reg, kind, source, rec, hook))
 
 
-def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginRecord, hook: str = "") -> Callable[..., Any]:
+def _registrar(reg: Registry, kind: Kind | None, source: Source, rec: PluginRecord,
+               hook: str = "") -> Callable[..., Any]:
     """The ``register`` a hook receives; a duplicate is refused (and listed), not fatal."""
     if hook == "register_models":
         def register_model(name: str, directory: Any, *, description: str = "") -> None:

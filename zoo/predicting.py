@@ -127,7 +127,8 @@ def output_names(files: Sequence[Path]) -> list[str]:
 
 
 def predict_files(model: str | Path | Predictor, images: Sequence[str | Path], reg: Any = None,
-                  out: str | Path | None = None, batch_size: int = 16, progress: bool = True) -> list[dict[str, Any]]:
+                  out: str | Path | None = None, batch_size: int = 16,
+                  progress: bool = True) -> list[dict[str, Any]]:
     """Predict each image (or every image in a directory); write ``<out>/<name>.png`` with the
     box drawn and ``<out>/predictions.json``; return the JSON's items.
 
@@ -142,7 +143,8 @@ def predict_files(model: str | Path | Predictor, images: Sequence[str | Path], r
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ZooError(f"cannot write predictions to {str(out_dir)!r} ({exc.strerror}); give a writable --out") from None
+        raise ZooError(f"cannot write predictions to {str(out_dir)!r} ({exc.strerror}); "
+                       f"give a writable --out") from None
     results: list[dict[str, Any]] = []
     bar = _progress(len(files), progress)
     try:
@@ -170,6 +172,7 @@ def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _progress(total: int, enabled: bool) -> Any:
+    """A bar over the images on an interactive terminal (`zoo.progress.bars`), else nothing."""
     from tqdm import tqdm
 
     from zoo.progress import bars

@@ -31,7 +31,8 @@ def cli(verbose: bool) -> None:
         os.environ[VERBOSE_ENV] = "1"
 
 
-for command in (plugins, plugin, list_cmd, show, validate, build, train, evaluate, predict, export, package, compare, profile, data):
+for command in (plugins, plugin, list_cmd, show, validate, build, train, evaluate, predict, export, package, compare,
+                profile, data):
     cli.add_command(command)
 
 

@@ -76,3 +76,12 @@ def test_backbone_weights_by_model_name_on_keras(run: Path, reg: Any, tmp_path: 
     assert len(started) == len(trained) > 0
     for a, b in zip(started, trained):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_bf16_run_exports_in_fp32(reg: Any, tmp_path: Path) -> None:
+    from zoo.export import export_run
+
+    bf16 = training.train(get("default", overrides=["dataset.n=32", "train.epochs=1", "train.precision=bf16"]),
+                          "keras", reg, out=tmp_path / "run", workers=0)
+    check = export_run(bf16, reg).check
+    assert check["passed"] and check["max_abs_diff"] <= 1e-4

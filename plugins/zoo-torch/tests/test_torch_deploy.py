@@ -43,7 +43,8 @@ def _zoo(args: list[str], cwd: Path, extra_path: Path | None = None) -> tuple[di
     modules it imported."""
     script = ("import json, sys\nfrom zoo.cli import cli, _plugin_commands\n_plugin_commands()\n"
               "out = cli.main(args=sys.argv[1:], standalone_mode=False)\n"
-              f"print('MODULES', json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {FRAMEWORK_MODULES})))\n")
+              "print('MODULES', json.dumps(sorted(m for m in sys.modules "
+              f"if m.split('.')[0] in {FRAMEWORK_MODULES})))\n")
     env = dict(os.environ)
     if extra_path is not None:
         env["PYTHONPATH"] = os.pathsep.join([env.get("PYTHONPATH", ""), str(extra_path)])
