@@ -136,6 +136,8 @@ class TrainSpec:
     seed: int = _ranged(0, ge=0)                      # data order, augmentation and initial weights
     precision: str = "fp32"                           # fp32 or bf16 (autocast where it pays)
     sync_batchnorm: bool = False                      # several processes: BatchNorm statistics over the global batch
+    freeze_backbone: int = _ranged(0, ge=0)           # first epochs with the backbone frozen (BN in inference mode)
+    backbone_lr: float = _ranged(1.0, ge=0.0)         # backbone lr = lr * this once unfrozen (zoo.finetune)
 
 
 @dataclass(frozen=True)

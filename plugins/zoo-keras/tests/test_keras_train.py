@@ -161,3 +161,35 @@ def test_feed_without_the_tf_data_adapter_gives_the_same_batches(reg, monkeypatc
         np.testing.assert_array_equal(ba, bb)
     expected = next(iter(data.train.batches(1)))
     np.testing.assert_array_equal(first[0][0], expected.images.astype(np.float32))
+
+
+
+def _parts(model) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:  # type: ignore[no-untyped-def]
+    return ({w.path: np.array(w.numpy()) for w in model.get_layer("backbone").weights},
+            [np.array(w.numpy()) for w in model.get_layer("head").weights])
+
+
+@pytest.mark.parametrize("extra, weights_move, bn_moves", [
+    (["train.freeze_backbone=1", "train.epochs=1"], False, False),
+    (["train.backbone_lr=0.0", "train.epochs=1"], False, True),
+    (["train.freeze_backbone=1", "train.epochs=2"], True, True),
+])
+def test_frozen_or_zero_lr_backbone(reg, tmp_path: Path, extra: list[str], weights_move: bool,  # type: ignore[no-untyped-def]
+                                    bn_moves: bool) -> None:
+    """zoo.finetune on Keras: a frozen epoch changes nothing in the backbone (BatchNorm in
+    inference mode keeps its statistics); backbone_lr 0 keeps its weights while BN statistics
+    follow the data; after the frozen epochs the backbone trains; the head learns throughout."""
+    from zoo.assembly import make_plan
+    from zoo_keras.model import build_localizer
+
+    recipe = recipes.get("default", overrides=[*TINY, "backbone.batch_norm=true", "train.lr=0.01", *extra])
+    before, head_before = _parts(build_localizer(make_plan(recipe, "keras", reg)))
+    run_dir = training.train(recipe, "keras", reg, out=tmp_path / "run", workers=0)
+    assert len(runs.read_json(run_dir / runs.HISTORY)) == recipe.train.epochs
+    after, head_after = _parts(training.load_run(run_dir, reg)[1])
+    stats = [k for k in before if "moving" in k]
+    weights = [k for k in before if k not in stats]
+    assert stats and weights
+    assert any(not np.array_equal(before[k], after[k]) for k in weights) == weights_move
+    assert any(not np.array_equal(before[k], after[k]) for k in stats) == bn_moves
+    assert any(not np.array_equal(a, b) for a, b in zip(head_before, head_after))

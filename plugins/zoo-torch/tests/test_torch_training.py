@@ -156,3 +156,47 @@ def test_schedules() -> None:
                   [1.0, 1.0, 1.0, 1.0])
     assert plateau == pytest.approx([1.0, 1.0, 0.5, 0.3])  # Keras: reduce after `patience` bad epochs
     assert lrs(TrainSpec(epochs=1, lr=0.1), 2) == [0.1, 0.1]
+
+
+def _backbone_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.clone() for k, v in model.backbone.state_dict().items()}
+
+
+@pytest.mark.parametrize("extra, bn_moves", [({"train.freeze_backbone": 1}, False),
+                                             ({"train.backbone_lr": 0.0}, True)])
+def test_frozen_or_zero_lr_backbone_keeps_its_weights(reg: Registry, tmp_path: Path, extra: dict,
+                                                      bn_moves: bool) -> None:
+    """zoo.finetune on torch: a frozen epoch changes nothing in the backbone (BatchNorm in
+    inference mode keeps its statistics); backbone_lr 0 keeps its weights while BN statistics
+    still follow the data; the head learns in both."""
+    from zoo.assembly import make_plan
+    from zoo_torch.model import build_localizer
+
+    overrides = tiny_overrides(**{"train.epochs": 1, "backbone.batch_norm": "true", **extra})
+    recipe = get("default", overrides=overrides)
+    initial = build_localizer(make_plan(recipe, "torch", reg))
+    run = training.train(recipe, "torch", reg, out=tmp_path / "run", workers=0)
+    trained = training.load_run(run, reg)[1]
+    before, after = _backbone_state(initial), _backbone_state(trained)
+    weights = [k for k in before if k.endswith("weight") or k.endswith("bias")]
+    stats = [k for k in before if "running" in k]
+    assert weights and stats
+    assert all(torch.equal(before[k], after[k]) for k in weights)
+    assert any(not torch.equal(before[k], after[k]) for k in stats) == bn_moves
+    head = zip(initial.head.state_dict().values(), trained.head.state_dict().values())
+    assert any(not torch.equal(a, b) for a, b in head)
+
+
+def test_backbone_lr_is_a_param_group() -> None:
+    from zoo_torch.optim import make_optimizer
+    from zoo_torch.train import param_groups
+
+    model = torch.nn.Module()
+    model.backbone, model.head = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+    spec = TrainSpec(lr=0.01, backbone_lr=0.1, schedule="cosine", epochs=2)
+    optimizer = make_optimizer(param_groups(model, spec), spec)
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([0.01, 0.001])
+    schedule = Schedule(optimizer, spec, steps_per_epoch=2)
+    schedule.step_batch()
+    ratio = optimizer.param_groups[1]["lr"] / optimizer.param_groups[0]["lr"]
+    assert ratio == pytest.approx(0.1)

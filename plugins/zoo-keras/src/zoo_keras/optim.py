@@ -75,3 +75,37 @@ class Plateau:
 
     def restore(self, state: dict[str, float]) -> None:
         self.best, self.wait = float(state["best"]), int(state["wait"])
+
+
+def scale_backbone_lr(optimizer: Any, backbone_variables: list[Any], spec: TrainSpec, steps_per_epoch: int) -> None:
+    """Give `optimizer` (built on every trainable variable) the backbone's learning rate,
+    ``lr * backbone_lr`` (`zoo.finetune`), by scaling the rate its ``update_step`` receives for
+    the backbone's variables: Keras optimizers have no per-variable rate (torch: a param group).
+
+    Keras' Adam counts one global step, so a backbone frozen for the first epochs would start with
+    its bias correction already gone (torch counts steps per parameter): for Adam / AdamW the
+    rate of those variables also carries the factor that restores the per-variable correction
+    from `zoo.finetune.unfrozen_step` on.
+    """
+    from zoo import finetune
+
+    multiplier = finetune.backbone_lr_multiplier(spec)
+    first = finetune.unfrozen_step(spec, steps_per_epoch)
+    if multiplier == 1.0 and not (first and isinstance(optimizer, keras.optimizers.Adam)):
+        return
+    indices = {optimizer._get_variable_index(v) for v in backbone_variables}  # noqa: SLF001 - Keras' own lookup
+    update_step = optimizer.update_step
+    adam = isinstance(optimizer, keras.optimizers.Adam)
+
+    def scaled(gradient: Any, variable: Any, learning_rate: Any) -> Any:
+        if optimizer._get_variable_index(variable) in indices:  # noqa: SLF001
+            learning_rate = ops.cast(learning_rate, "float32") * multiplier
+            if adam and first:
+                t = ops.cast(optimizer.iterations + 1, "float32")
+                local = ops.maximum(t - first, 1.0)
+                b1, b2 = float(optimizer.beta_1), float(optimizer.beta_2)
+                global_ = ops.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+                learning_rate = learning_rate * (ops.sqrt(1 - b2 ** local) / (1 - b1 ** local)) / global_
+        return update_step(gradient, variable, learning_rate)
+
+    optimizer.update_step = scaled

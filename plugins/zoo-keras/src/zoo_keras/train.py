@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from zoo import finetune
 from zoo.assembly import Plan
 from zoo.data.pipeline import Pipeline
 from zoo.progress import bars
@@ -15,7 +16,7 @@ from zoo_keras import checkpoint
 from zoo_keras._keras import keras
 from zoo_keras.callbacks import EpochEnd
 from zoo_keras.feed import train_dataset
-from zoo_keras.optim import Plateau, l2_penalty, make_optimizer
+from zoo_keras.optim import Plateau, l2_penalty, make_optimizer, scale_backbone_lr
 
 
 def seed_everything(seed: int) -> None:
@@ -35,8 +36,27 @@ def compile_model(model: Any, plan: Plan, steps_per_epoch: int) -> Any:
     optimizer = make_optimizer(spec, steps_per_epoch)
     model.l2 = l2_penalty(spec)
     model.compile(optimizer=optimizer, jit_compile=False)
-    optimizer.build(model.trainable_variables)
+    optimizer.build(model.trainable_variables)  # every variable, frozen or not: one optimizer state
+    backbone = _backbone(model)
+    if backbone is not None:
+        scale_backbone_lr(optimizer, backbone.trainable_variables, spec, steps_per_epoch)
     return optimizer
+
+
+def _backbone(model: Any) -> Any:
+    try:
+        return model.get_layer("backbone")
+    except ValueError:
+        return None
+
+
+def set_frozen(model: Any, frozen: bool) -> None:
+    """Freeze or unfreeze the backbone (`zoo.finetune`): a non-trainable Keras layer gets no
+    updates and runs its BatchNorm in inference mode. The train function is traced again."""
+    backbone = _backbone(model)
+    if backbone is not None and backbone.trainable == frozen:
+        backbone.trainable = not frozen
+        model.train_function = None
 
 
 def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
@@ -63,7 +83,12 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
         initial_epoch - 1 - monitor.best_epoch >= monitor.patience
     if initial_epoch < spec.epochs and not stopped_early:
         callback = EpochEnd(train, val, monitor, run_dir, plateau)
-        model.fit(train_dataset(train, initial_epoch, spec.epochs), epochs=spec.epochs, initial_epoch=initial_epoch,
-                  steps_per_epoch=steps, callbacks=[callback], verbose=verbose, shuffle=False)
+        for phase in finetune.phases(spec, initial_epoch):
+            set_frozen(model, phase.frozen)
+            model.fit(train_dataset(train, phase.first, phase.end), epochs=phase.end, initial_epoch=phase.first,
+                      steps_per_epoch=steps, callbacks=[callback], verbose=verbose, shuffle=False)
+            if model.stop_training:
+                break
+        set_frozen(model, False)
     checkpoint.load_best(run_dir, model)
     return model

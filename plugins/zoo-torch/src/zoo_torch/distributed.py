@@ -43,14 +43,16 @@ def leave() -> None:
         dist.destroy_process_group()
 
 
-def wrap(model: torch.nn.Module, device: torch.device, sync_batchnorm: bool) -> torch.nn.Module:
-    """`model` as DistributedDataParallel (BatchNorm layers synchronised when asked); itself alone."""
+def wrap(model: torch.nn.Module, device: torch.device, sync_batchnorm: bool,
+         unused_parameters: bool = False) -> torch.nn.Module:
+    """`model` as DistributedDataParallel (BatchNorm layers synchronised when asked); itself alone.
+    ``unused_parameters``: some parameters get no gradient in some epochs (a frozen backbone)."""
     if not active():
         return model
     if sync_batchnorm:
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ids = [device.index] if device.type == "cuda" else None
-    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids, find_unused_parameters=unused_parameters)
 
 
 def unwrap(model: torch.nn.Module) -> torch.nn.Module:

@@ -24,8 +24,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from zoo import finetune
 from zoo.interfaces.framework import Outputs
 from zoo.progress import bars
+from zoo.recipes import TrainSpec
 from zoo.runs import CHECKPOINT
 from zoo_torch import checkpoint
 from zoo_torch import distributed as ddp
@@ -122,13 +124,38 @@ def _validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, 
     return (np.concatenate(box) if box else None, np.concatenate(logits) if logits else None, total, count)
 
 
+def train_mode(model: torch.nn.Module, frozen: bool) -> None:
+    """Training mode, with the backbone frozen (no gradients, BatchNorm in inference mode) when
+    `frozen` (the rule is `zoo.finetune`'s)."""
+    model.train()
+    backbone = getattr(ddp.unwrap(model), "backbone", None)
+    if backbone is None:
+        return
+    backbone.requires_grad_(not frozen)
+    if frozen:
+        backbone.eval()
+
+
+def param_groups(model: torch.nn.Module, spec: TrainSpec) -> list[dict[str, Any]]:
+    """The head's and vectorizer's parameters at lr, the backbone's at lr * `backbone_lr`
+    (first group: the head's, whose lr is the one logged)."""
+    backbone = getattr(model, "backbone", None)
+    mine = {id(p) for p in backbone.parameters()} if backbone is not None else set()
+    rest = [p for p in model.parameters() if id(p) not in mine]
+    groups: list[dict[str, Any]] = [{"params": rest}]
+    if mine:
+        groups.append({"params": list(backbone.parameters()),  # type: ignore[union-attr]
+                       "lr": spec.lr * finetune.backbone_lr_multiplier(spec)})
+    return groups
+
+
 def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: int, objective: Objective,
                 optimizer: torch.optim.Optimizer, schedule: Schedule, device: torch.device, precision: str,
-                channels_last: bool, monitor: Monitor) -> dict[str, float]:
-    """One pass; returns the mean loss, the lr of the last step and train images/s (over every
-    process). Stops at the first non-finite loss (`Monitor.end_batch` raises), before that step
-    is taken."""
-    model.train()
+                channels_last: bool, monitor: Monitor, frozen: bool = False) -> dict[str, float]:
+    """One pass (the backbone `frozen` or not, `zoo.finetune`); returns the mean loss, the lr of
+    the last step and train images/s (over every process). Stops at the first non-finite loss
+    (`Monitor.end_batch` raises), before that step is taken."""
+    train_mode(model, frozen)
     total, count, lr = 0.0, 0, schedule.lr
     world = ddp.size()
     start = time.perf_counter()
@@ -164,7 +191,7 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
     if channels_last:
         model.to(memory_format=torch.channels_last)
     objective = Objective(plan)
-    optimizer = make_optimizer(model.parameters(), spec)
+    optimizer = make_optimizer(param_groups(model, spec), spec)
     schedule = Schedule(optimizer, spec, steps_per_epoch=len(train))
     directory = Path(run_dir) / CHECKPOINT
     start, stopped = 0, False
@@ -178,14 +205,14 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
             raise checkpoint.damaged(directory / checkpoint.STATE, exc,
                                      checkpoint.RESUME_FIX.format(dir=directory)) from None
         start, stopped = int(state["epoch"]), bool(state["stopped"])
-    net = ddp.wrap(model, device, spec.sync_batchnorm)
+    net = ddp.wrap(model, device, spec.sync_batchnorm, unused_parameters=spec.freeze_backbone > 0)
     writes = monitor.writes
     for epoch in range(start, spec.epochs):
         if stopped:
             break
         torch.manual_seed(epoch_seed(spec.seed, epoch))
         logs = train_epoch(net, train, epoch, spec.epochs, objective, optimizer, schedule, device,
-                           spec.precision, channels_last, monitor)
+                           spec.precision, channels_last, monitor, finetune.backbone_frozen(spec, epoch))
         outputs, val_loss = validate(net, val, objective, device, spec.precision, channels_last)
         schedule.step_epoch(val_loss)
         logs = {"loss": logs["loss"], "val_loss": val_loss, "lr": logs["lr"],
@@ -199,6 +226,7 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
                                   epoch=epoch + 1, stopped=stopped)
     model = ddp.unwrap(net)
     ddp.leave()  # no collective after the last epoch: rank 0 alone tests and writes
+    model.requires_grad_(True)  # unfrozen whatever the last epoch was
     best = directory / checkpoint.BEST
     if writes and best.exists():
         checkpoint.load_weights(model, best)
