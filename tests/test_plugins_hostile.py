@@ -98,6 +98,10 @@ def test_raising_register_commands_and_exit_at_import_do_not_take_down_the_cli()
     assert "SystemExit" in recs[("zoo-rude", "rude_exit")]["error"]
     assert recs[("zoo-torch", "torch")]["status"] == "active"
     assert recs[("zoo-impostor", "torch")]["status"] == "active"
+    assert recs[("zoo-rude", "rude_shadow")]["status"] == "active"
+    assert any("'plugins'" in r for r in recs[("zoo-rude", "rude_shadow")]["refused"])
+    hello = _cli("shadow-hello")
+    assert hello.returncode == 0 and "hello from the shadow plugin" in hello.stdout, hello.stderr
     listed = _cli("list", "loss", "--json")
     assert listed.returncode == 0, listed.stderr
     giou = [c for c in json.loads(listed.stdout) if c["name"] == "giou" and c["framework"] == "torch"]

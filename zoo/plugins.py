@@ -211,7 +211,8 @@ def fail(rec: PluginRecord, source: Source, exc: BaseException, reg: Registry, p
 
 def add_commands(cli: Any) -> None:
     """Call every loaded plugin's ``register_commands(cli)``, one at a time: a plugin that raises
-    (or exits) is marked failed, its commands and components removed; the CLI keeps working."""
+    (or exits) is marked failed, its commands and components removed; a command that replaces an
+    existing one is refused (the first keeps its name, as for components); the CLI keeps working."""
     state = _load()
     by_id = {plugin_id(Source(r.name, r.distribution, r.version)): r for r in state.records}
     strict = os.environ.get("ZOO_STRICT_PLUGINS", "") not in ("", "0")
@@ -227,6 +228,12 @@ def add_commands(cli: Any) -> None:
                 del cli.commands[added]
             cli.commands.update(before)
             fail(rec, Source(rec.name, rec.distribution, rec.version), exc, state.registry, state.manager)
+            continue
+        for name, command in before.items():
+            if cli.commands.get(name) is not command:
+                cli.commands[name] = command
+                if rec is not None:
+                    rec.refused.append(f"duplicate command {name!r}: `zoo {name}` exists already")
 
 
 def _check_hooks(pm: pluggy.PluginManager, plugin: Any, name: str) -> list[str]:

@@ -183,3 +183,12 @@ def test_predict_into_an_unwritable_folder_is_one_line(trained: Path, tmp_path: 
                           str(folder / "pred")], capture_output=True, text=True, timeout=300)
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("error: cannot write") and out.stderr.count("\n") == 1, out.stderr
+
+
+def test_weights_and_checkpoint_files_respect_the_umask(trained: Path) -> None:
+    import stat
+
+    mask = os.umask(0)
+    os.umask(mask)
+    for name in ("model.safetensors", "checkpoint/state.pt", "checkpoint/best.safetensors", "run.json"):
+        assert stat.S_IMODE((trained / name).stat().st_mode) == 0o666 & ~mask, name
