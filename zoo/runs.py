@@ -65,9 +65,9 @@ def atomic_path(path: Path) -> Iterator[str]:
     suffix = "".join(Path(path.name.lstrip(".")).suffixes)  # model.weights.h5 -> .weights.h5 (Keras checks it)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
     try:
-        os.fchmod(fd, 0o666 & ~_umask())
         os.close(fd)
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # after writing: some writers (safetensors) recreate the file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
