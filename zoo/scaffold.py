@@ -170,6 +170,7 @@ DATASET = declare_dataset(
         "val": Param(0.1, float, help="share of items in the val split", ge=0.0, le=0.5),
         "test": Param(0.2, float, help="share of items in the test split", ge=0.0, le=0.5),
         "seed": Param(0, int, help="seed of the split"),
+        "strict": Param(False, bool, help="turn every skipped item into an error"),
     },
     classes=False,
 )
@@ -270,9 +271,9 @@ _READER = '''"""The JSON reader: framework-neutral, so registered once for every
 
 File format: ``[{"image": "a.jpg", "box": [x1, y1, x2, y2]}, ...]``, boxes in pixels, image paths
 relative to the JSON file's folder (and kept inside it by `inside_root`: ``../`` and absolute
-paths are refused). An item whose image is missing or outside the folder, or whose box is not
-four numbers inside the image, is skipped, named and counted in the report; a missing or
-unparsable file is one DataError.
+paths are refused). An item whose image is missing, unreadable or outside the folder, or whose
+box is not four numbers inside the image, is skipped, named and counted by kind in the report
+(``strict`` turns a skip into a DataError); a missing or unparsable file is one DataError.
 """
 from __future__ import annotations
 
@@ -310,7 +311,7 @@ class JsonBoxes(Dataset):
         return self._report
 
 
-def read_json(file: str, val: float, test: float, seed: int) -> JsonBoxes:
+def read_json(file: str, val: float, test: float, seed: int, strict: bool = False) -> JsonBoxes:
     path = Path(file).expanduser()
     if not file or not path.is_file():
         raise DataError(f"@PKG@_json: file {file!r} does not exist; set the dataset parameter 'file' to it")
@@ -321,20 +322,33 @@ def read_json(file: str, val: float, test: float, seed: int) -> JsonBoxes:
     if not isinstance(items, list):
         raise DataError(f"@PKG@_json: {path} must hold a list of items, not a {type(items).__name__}")
     report, paths, boxes = DataReport(), [], []
+
+    def skip(key: str, reason: str, kind: str) -> None:
+        if strict:
+            raise DataError(f"@PKG@_json: {path}: {key}: {reason} (strict: true)")
+        report.skip(key, reason, kind)
+
     for number, item in enumerate(items):
         key = str(item.get("image", f"item {number}")) if isinstance(item, dict) else f"item {number}"
         try:
-            image = inside_root(path.parent.resolve(), str(item["image"]))
-            if image is None:
-                report.skipped.append((key, f"image {item['image']!r} is outside the folder of {path.name}"))
-                continue
-            w, h = image_size(image)
             x1, y1, x2, y2 = (float(v) for v in item["box"])
-        except (KeyError, TypeError, ValueError, DataError) as exc:
-            report.skipped.append((key, f"unusable item: {exc}"))
+            image = inside_root(path.parent.resolve(), str(item["image"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            skip(key, f"needs 'image' and a 4-number 'box' ({type(exc).__name__}: {exc})", "bad annotation")
+            continue
+        if image is None:
+            skip(key, f"image {item['image']!r} is outside the folder of {path.name}", "file outside the root")
+            continue
+        if not image.is_file():
+            skip(key, f"{image} does not exist", "missing image")
+            continue
+        try:
+            w, h = image_size(image)
+        except DataError as exc:
+            skip(key, str(exc), "unreadable image")
             continue
         if not (0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h):
-            report.skipped.append((key, f"box {[x1, y1, x2, y2]} is not inside the {w}x{h} image"))
+            skip(key, f"box {[x1, y1, x2, y2]} is not inside the {w}x{h} image", "no valid box")
             continue
         paths.append(image)
         boxes.append([x1 / w, y1 / h, x2 / w, y2 / h])
@@ -358,6 +372,7 @@ import pytest
 from PIL import Image
 
 import @PKG@.plugin as plugin
+from zoo.errors import DataError
 from zoo.testing import FrameworkUnavailable, check_component, check_loss_parity
 from zoo.testing.fixtures import require_framework
 
@@ -412,5 +427,7 @@ def test_dataset_conforms_and_counts_skips(reg: Any, tmp_path: Path) -> None:
     file = _write_items(tmp_path)
     check_component("dataset", "@PKG@_json", None, {"file": str(file)})
     data = reg.build("dataset", "@PKG@_json", "neutral", {"file": str(file)})
-    assert len(data) == 12 and len(data.report().skipped) == 2
+    assert len(data) == 12 and data.report().skip_counts() == {"missing image": 1, "no valid box": 1}
+    with pytest.raises(DataError, match="strict"):
+        reg.build("dataset", "@PKG@_json", "neutral", {"file": str(file), "strict": True})
 '''
