@@ -146,7 +146,8 @@ def plugin_id(source: Source) -> str:
 
 def load_order(plugins: list[tuple[str, Callable[[], Any], Source]]) -> list[tuple[str, Callable[[], Any], Source]]:
     """Built-ins, then ``ZOO_PREFER_PLUGINS``, then first-party framework plugins, then the rest
-    in the order found: who comes first keeps a duplicated name."""
+    in the order given (`discover` gives the earliest installed first): who comes first keeps a
+    duplicated name."""
     preferred = _env_list("ZOO_PREFER_PLUGINS") or set()
     first_party = {dist for dist, _ in PROVIDERS.values()}
 
