@@ -7,12 +7,12 @@ torch or TensorFlow; factories import their framework only when called.
 """
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from zoo.errors import suggest
 
 Kind = Literal["backbone", "vectorizer", "head", "loss", "dataset"]
 KINDS: tuple[Kind, ...] = ("backbone", "vectorizer", "head", "loss", "dataset")
@@ -157,7 +157,8 @@ class ComponentInfo:
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             valid = ", ".join(sorted(self.params)) or "none"
-            near = suggest(str(unknown[0]), list(self.params), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(str(unknown[0]), list(self.params), n=1, cutoff=0.6)
+            near = f"did you mean {close[0]!r}?" if close else ""
             raise ParamError(unknown[0], "unknown parameter" + (f"; {near}" if near else "") + f" (valid: {valid})")
         out = {}
         for key, param in self.params.items():
