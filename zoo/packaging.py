@@ -61,7 +61,7 @@ def package(run_dir: str | Path, name: str, reg: Any, out: str | Path = "dist", 
         engine.save_backbone(model, model_dir / engine.backbone_weights_file)
         backbone = {engine.name: engine.backbone_weights_file}
     runs.update_run(model_dir, model=name, backbone_weights=backbone)
-    card = model_card(name, plan, info, run_dir, license, data_license)
+    card = model_card(name, plan, info, run_dir, license, data_license, reg)
     (model_dir / "MODEL_CARD.md").write_text(card)
     (root / "README.md").write_text(card)
     (root / "src" / module / "__init__.py").write_text(_plugin_source(name, plan))
@@ -69,17 +69,30 @@ def package(run_dir: str | Path, name: str, reg: Any, out: str | Path = "dist", 
     return root
 
 
+def weights_origin(plan: Any, reg: Any) -> str:
+    """Where the trained backbone started, with the license that comes with it."""
+    from zoo import models
+
+    raw = str(plan.recipe.backbone.params.get("weights", "none"))
+    if raw == "none":
+        return "none: trained from scratch"
+    found = [w for w in reg.weights(plan.backbone.name, plan.framework) if w.info.name == raw]
+    if found:
+        w = found[0].info
+        origin = w.distribution or f"the {plan.framework} library's download"
+        return f"{raw} weights of {plan.backbone.name} from {origin}{f' ({w.url})' if w.url else ''}: {w.license}"
+    if models.find(raw, reg) is not None:
+        return f"started from the installed model {raw!r}: the licenses of its model card apply"
+    return f"started from {raw!r}: its license applies (not recorded)"
+
+
 def model_card(name: str, plan: Any, info: dict[str, Any], run_dir: Path, license: str,
-               data_license: str | None) -> str:
+               data_license: str | None, reg: Any) -> str:
     """The model card: what it predicts, its data, its test metrics beside the baseline, licenses."""
     recipe = plan.recipe
     m = runs.read_json(run_dir / runs.METRICS) if (run_dir / runs.METRICS).exists() else {}
     data = recipe.dataset
-    weights = str(plan.backbone.params.get("weights", "none"))
-    start = {"none": "trained from scratch (no pretrained weights)",
-             "imagenet": f"ImageNet weights of the {plan.framework} library's {plan.backbone.name}: "
-                         f"their license applies (see the library's model documentation)"}.get(
-        weights, f"started from {weights!r}: its license applies")
+    start = weights_origin(plan, reg)
     data_lic = data_license or BUILTIN_DATA.get(data.name, "not recorded: state it with --data-license")
 
     def metric(d: dict[str, Any], key: str) -> str:

@@ -196,3 +196,14 @@ def test_backbone_weights_by_model_name_start_a_training(run: Path, reg: Registr
             assert torch.equal(started.backbone.state_dict()[key].cpu(), value.cpu()), key
         with pytest.raises(WeightsError, match="has torch weights, not keras"):
             make_plan(get("default", overrides=["backbone.weights=blobs-start"]), "keras", with_model)
+
+
+def test_model_card_names_the_license_of_pretrained_weights(reg: Registry) -> None:
+    from zoo.assembly import make_plan
+    from zoo.packaging import weights_origin
+
+    plan = make_plan(get("default", overrides=["backbone.name=efficientnet_lite0", "backbone.weights=imagenet",
+                                               "input_size=96"]), "torch", reg, check_weights=False)
+    (registered,) = [w for w in reg.weights("efficientnet_lite0", "torch") if w.info.name == "imagenet"]
+    line = weights_origin(plan, reg)
+    assert registered.info.license in line and "imagenet weights of efficientnet_lite0" in line
