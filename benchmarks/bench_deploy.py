@@ -85,7 +85,8 @@ def _child(kind: str, target: str, repeats: int, threads: int) -> dict[int, floa
 def _zoo(*args: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "zoo", *args], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"zoo {' '.join(args[:2])} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
+        raise SystemExit(f"zoo {' '.join(args[:2])} failed (exit {proc.returncode}): {last}")
 
 
 def main() -> None:
