@@ -31,6 +31,8 @@ def test_train_evaluate_predict(reg, tmp_path: Path) -> None:  # type: ignore[no
         assert (run_dir / name).exists(), name
     history = runs.read_json(run_dir / runs.HISTORY)
     assert len(history) == 2 and {"loss", "val_loss", "lr", "images_per_second", "val_iou"} <= set(history[0])
+    # guards: training learns (as on torch): the loss falls over the epochs
+    assert history[-1]["loss"] < history[0]["loss"]
     metrics = runs.read_json(run_dir / runs.METRICS)
     assert metrics["framework"] == "keras" and 0.0 <= metrics["iou"] <= 1.0 and metrics["params"] > 0
     again = training.evaluate(run_dir, reg, workers=0)
