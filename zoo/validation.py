@@ -16,9 +16,10 @@ from zoo import weights
 from zoo.registry import Registry, normalize
 
 
-def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> list[str]:
+def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> list[str]:
     """Every problem of `recipe` (empty when it is valid); with `framework`, also that every
-    component exists for that framework."""
+    component exists for that framework (and, with `resolve`, that its factory imports: this
+    imports the framework; ``resolve=False`` checks without importing it)."""
     where = f"recipe {recipe.name!r}"
     out: list[str] = []
     resolved: dict[str, dict[str, Any]] = {}
@@ -35,7 +36,7 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None) -> lis
             info = entry.info if entry else reg.info(kind, spec.name)
             resolved[key] = info.resolve(spec.params)
             metas[key] = metadata_of(info, resolved[key], entry.source if entry else None)
-            if entry is not None:
+            if entry is not None and resolve:
                 reg.resolve_factory(entry)
         except ZooError as exc:
             out.append(f"{where}, key {key!r}: {exc}")
@@ -86,9 +87,9 @@ def metadata_of(info: ComponentInfo, params: dict[str, Any], source: Source | No
         raise PluginError(f"{source}: {exc}" if source else str(exc), source.plugin if source else None) from None
 
 
-def validate(recipe: Recipe, reg: Registry, framework: str | None = None) -> Recipe:
+def validate(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> Recipe:
     """`recipe` when valid; RecipeError with the first problem (and a count of the others)."""
-    found = problems(recipe, reg, framework)
+    found = problems(recipe, reg, framework, resolve=resolve)
     if found:
         more = f" (and {len(found) - 1} more problem(s): run `zoo validate`)" if len(found) > 1 else ""
         raise RecipeError(found[0] + more)

@@ -29,9 +29,10 @@ def compare(recipe: str, frameworks: str, epochs: int | None, out: str | None, r
     fws = [f.strip() for f in frameworks.split(",") if f.strip()]
     reg = registry()
     rec = get(recipe, recipe_files, overrides)
-    for fw in fws:
-        reg.framework(fw)
-        validate(rec, reg, fw)
+    for fw in fws:  # checked without importing any framework: each is imported in its own process only
+        if fw not in reg.frameworks():
+            reg.framework(fw)  # the one-line "unknown framework" error
+        validate(rec, reg, fw, resolve=False)
     out_dir = Path(out) if out else Path("runs") / f"compare-{recipe}-{time.strftime('%Y%m%d-%H%M%S')}"
     report = run_compare(recipe, fws, out_dir, epochs, overrides, recipe_files)
     click.echo(markdown(report))
