@@ -2,6 +2,7 @@
 stated where an author looks first (help(zoo), help(zoo.interfaces), zoo plugins --help)."""
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import re
@@ -46,14 +47,18 @@ def test_plugin_new_refuses_bad_input_in_one_line(tmp_path: Path, monkeypatch: p
 
 
 def test_generated_plugin_imports_only_the_plugin_surface(tmp_path: Path) -> None:
+    """Every name the curated surface (zoo.plugin) offers is imported from it; only names it lacks
+    come from their own module (all of them, in a zoo without zoo.plugin)."""
     from zoo.scaffold import SURFACE, new_plugin
 
     root = new_plugin("surf", tmp_path, ("torch", "keras"))
     lines = [ln.strip() for p in (root / "src").rglob("*.py") for ln in p.read_text().splitlines()
              if ln.startswith(("from zoo", "import zoo"))]
-    assert lines
-    if importlib.util.find_spec(SURFACE) is not None:
-        assert all(ln.startswith(f"from {SURFACE} import ") for ln in lines), lines
+    assert lines and all(ln.startswith("from zoo") and " import " in ln for ln in lines)
+    surface = importlib.import_module(SURFACE) if importlib.util.find_spec(SURFACE) else None
+    elsewhere = [n.strip() for ln in lines if not ln.startswith(f"from {SURFACE} ")
+                 for n in ln.split(" import ", 1)[1].split(",")]
+    assert not [n for n in elsewhere if hasattr(surface, n)], lines
 
 
 def test_new_plugin_installs_and_passes_its_own_tests(tmp_path: Path) -> None:

@@ -74,19 +74,16 @@ _HOMES = {"Param": "zoo.interfaces", "declare_backbone": "zoo.interfaces", "decl
 
 
 def _imports(names: str) -> str:
-    """``from zoo.plugin import names``; where zoo has no `zoo.plugin` yet (or it lacks a name),
-    the names from their own modules."""
+    """``from zoo.plugin import names``: every name the plugin surface offers comes from it; a
+    name it lacks (or every name, in a zoo without `zoo.plugin`) from its own module."""
     import importlib
     import importlib.util
 
     wanted = [n.strip() for n in names.split(",")]
-    if importlib.util.find_spec(SURFACE) is not None:
-        surface = importlib.import_module(SURFACE)
-        if all(hasattr(surface, n) for n in wanted):
-            return f"from {SURFACE} import {names}"
+    surface = importlib.import_module(SURFACE) if importlib.util.find_spec(SURFACE) is not None else None
     by_home: dict[str, list[str]] = {}
     for n in wanted:
-        by_home.setdefault(_HOMES[n], []).append(n)
+        by_home.setdefault(SURFACE if hasattr(surface, n) else _HOMES[n], []).append(n)
     return "\n".join(f"from {home} import {', '.join(ns)}" for home, ns in sorted(by_home.items()))
 
 
