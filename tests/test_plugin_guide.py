@@ -182,3 +182,38 @@ def test_error_table_quotes_real_messages() -> None:
     state = _load(("register_recipes", lambda r: r("default", recipe.to_dict())))
     (rec,) = [r for r in state.records if r.name == "mynet"]
     assert rec.refused == _row("a recipe you ship")
+
+
+def test_every_zoo_command_shown_exists_with_its_options() -> None:
+    """Every ``zoo ...`` command the guide shows (inline or in a bash block) names real commands
+    and only options they have (the guide's own register_commands example excepted)."""
+    import shlex
+
+    import click
+
+    from zoo.cli import cli
+
+    shown = set(re.findall(r"`(zoo [^`]+)`", DOC))
+    shown |= {ln.strip() for b in blocks(DOC, "bash") for ln in b.splitlines() if ln.startswith("zoo ")}
+    example_commands = set(re.findall(r'@cli\.command\(name="([\w-]+)"\)', DOC))
+    assert len(shown) > 15
+    for text in sorted(shown):
+        args = shlex.split(text)[1:]
+        command: click.Command = cli
+        while isinstance(command, click.Group) and args and not args[0].startswith("-"):
+            if args[0] in example_commands:
+                break
+            assert args[0] in command.commands, f"{text!r}: no command {args[0]!r}"
+            command, args = command.commands[args[0]], args[1:]
+        options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)} | {"--help", "-h"}
+        bad = [a.split("=")[0] for a in args if a.startswith("-") and a.split("=")[0] not in options]
+        assert not bad, f"{text!r}: {command.name} has no option {bad}"
+
+
+def test_python_examples_are_valid_python() -> None:
+    import ast
+
+    examples = blocks(DOC, "python")
+    assert len(examples) >= 8
+    for code in examples:
+        ast.parse(code)
