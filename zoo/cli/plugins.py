@@ -18,8 +18,8 @@ def plugins(as_json: bool) -> None:
     Its module implements hooks marked @zoo.hookimpl: register_backbones,
     register_vectorizers, register_heads, register_losses, register_datasets,
     register_frameworks, register_recipes, register_weights, register_models,
-    register_commands. Each (but the last)
-    receives register(info, factory, framework=...): info from zoo.interfaces.declare_*,
+    register_commands (see help(zoo)). The component hooks receive
+    register(info, factory, framework=...): info from zoo.interfaces.declare_*,
     factory a callable or "module:function" string that receives the resolved
     parameters plus its kind's context (backbone: input_size) and returns the
     framework module, loss callable or Dataset (see help(zoo.interfaces)).
