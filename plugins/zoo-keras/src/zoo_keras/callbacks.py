@@ -62,6 +62,8 @@ class EpochEnd(keras.callbacks.Callback):
             self.plateau.step(optimizer, row["val_loss"])
         if self.monitor.end_epoch(epoch, row, outputs):
             model.stop_training = True
+        if not self.monitor.writes:  # several processes: the chief alone writes
+            return
         if self.monitor.best_epoch == epoch:
             checkpoint.save_best(self.run_dir, model)
         extra = {"plateau": self.plateau.state() if self.plateau else None}

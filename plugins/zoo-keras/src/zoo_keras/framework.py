@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from zoo.assembly import Plan
 from zoo.data.pipeline import Pipeline
+from zoo.distributed import World
 from zoo.errors import ZooError
 from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
 from zoo.training import Monitor
@@ -52,10 +53,24 @@ class KerasFramework(Framework):
         info = tf.compat.v1.profiler.profile(graph=graph, run_meta=tf.compat.v1.RunMetadata(), cmd="op", options=opts)
         return int(info.total_float_ops) if info is not None else None
 
+    def join(self, world: World) -> None:
+        """MultiWorkerMirroredStrategy over the ``TF_CONFIG`` workers (`zoo_keras.distributed`)."""
+        from zoo_keras import distributed
+
+        distributed.join(world)
+
+    def launch(self, nproc: int, argv: list[str]) -> int:
+        """`nproc` local workers, each with a generated ``TF_CONFIG`` on free loopback ports."""
+        from zoo_keras import distributed
+
+        return distributed.launch(nproc, argv)
+
     def build(self, plan: Plan) -> Any:
         from zoo_keras.model import build_localizer
+        from zoo_keras.train import scope
 
-        return build_localizer(plan)
+        with scope():
+            return build_localizer(plan)
 
     def summary(self, model: Any, plan: Plan) -> Summary:
         h, w = plan.input_size

@@ -33,12 +33,33 @@ class Localizer(keras.Model):
         if self.objective is None:
             raise RuntimeError("this localizer has no objective; build it with zoo_keras.model.build_localizer")
         loss = self.objective(y_pred, y)
+        extra = 0.0
         if self.l2:
-            loss = loss + self.l2 * ops.sum(ops.stack([ops.sum(ops.square(ops.cast(w, "float32")))
-                                                      for w in self.trainable_weights]))
+            extra = extra + self.l2 * ops.sum(ops.stack([ops.sum(ops.square(ops.cast(w, "float32")))
+                                                        for w in self.trainable_weights]))
         if self.losses:
-            loss = loss + ops.sum(ops.stack([ops.cast(v, "float32") for v in self.losses]))
-        return loss
+            extra = extra + ops.sum(ops.stack([ops.cast(v, "float32") for v in self.losses]))
+        if isinstance(y, dict) and "weight" in y:
+            # several replicas (zoo_keras.distributed): tf.distribute sums their gradients, so
+            # the batch term counts by the part's share of the global batch, the rest once in all
+            import tensorflow as tf
+
+            replicas = tf.distribute.get_strategy().num_replicas_in_sync
+            return loss * ops.mean(ops.cast(y["weight"], "float32")) + extra / replicas
+        return loss + extra
+
+    def _maybe_symbolic_build(self, iterator: Any = None, data_batch: Any = None) -> Any:
+        from zoo_keras import distributed
+
+        if iterator is not None and distributed.multi_worker(getattr(self, "_distribute_strategy", None)):
+            return distributed.symbolic_build(self, iterator)
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def train_step(self, data: Any) -> Any:
+        from zoo_keras import distributed
+
+        logs = super().train_step(data)
+        return distributed.shaped_logs(logs) if distributed.multi_worker(self.distribute_strategy) else logs
 
 
 def make_objective(plan: Plan, terms: list[tuple[Part, Any]]) -> Objective:

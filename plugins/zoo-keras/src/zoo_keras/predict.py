@@ -11,10 +11,14 @@ from zoo_keras.feed import float_images
 
 
 def predict_outputs(model: Any, batches: Iterable[np.ndarray]) -> Outputs:
-    """Concatenated model outputs of `batches` (BN statistics, no dropout)."""
+    """Concatenated model outputs of `batches` (BN statistics, no dropout). Under a tf.distribute
+    strategy the model is called directly: its ``predict_on_batch`` would gather every worker's
+    batch, and each process here predicts the whole split itself."""
     box, logits = [], []
+    direct = getattr(model, "_distribute_strategy", None) is not None
     for images in batches:
-        out = model.predict_on_batch(float_images(images))
+        x = float_images(images)
+        out = model(x, training=False) if direct else model.predict_on_batch(x)
         box.append(np.asarray(out["box"], np.float32))
         if "logits" in out:
             logits.append(np.asarray(out["logits"], np.float32))

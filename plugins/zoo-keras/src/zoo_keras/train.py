@@ -65,12 +65,13 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
     `verbose` is Keras' (default: the progress bar on a terminal, nothing per batch otherwise;
     the Monitor prints one line per epoch either way)."""
     if verbose is None:
-        verbose = 1 if bars() else 0
+        verbose = 1 if bars() and monitor.verbose else 0
     spec = plan.recipe.train
     run_dir = Path(run_dir)
     seed_everything(spec.seed)
     steps = len(train)
-    optimizer = compile_model(model, plan, steps)
+    with scope():
+        optimizer = compile_model(model, plan, steps)
     plateau = Plateau(spec) if spec.schedule == "plateau" else None
     initial_epoch = 0
     if resume:
@@ -90,5 +91,16 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
             if model.stop_training:
                 break
         set_frozen(model, False)
-    checkpoint.load_best(run_dir, model)
+    if monitor.writes:  # the chief: the others' work ends with the last epoch
+        checkpoint.load_best(run_dir, model)
     return model
+
+
+def scope() -> Any:
+    """The tf.distribute strategy's scope (`zoo_keras.distributed`), or no scope."""
+    import contextlib
+
+    from zoo_keras import distributed
+
+    s = distributed.strategy()
+    return s.scope() if s is not None else contextlib.nullcontext()

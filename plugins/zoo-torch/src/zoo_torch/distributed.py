@@ -34,7 +34,11 @@ def join(world: World) -> torch.device:
     else:
         device, backend = torch.device("cpu"), "gloo"
     if not active():
-        dist.init_process_group(backend, init_method="env://", rank=world.rank, world_size=world.size)
+        # torchrun's store outlives a restart (--max-restarts): a prefix per attempt keeps the
+        # restarted processes from reading the dead ones' addresses (gloo: "connection refused")
+        store, _, _ = next(dist.rendezvous("env://", rank=world.rank, world_size=world.size))
+        store = dist.PrefixStore(f"zoo/attempt{world.restart}", store)
+        dist.init_process_group(backend, store=store, rank=world.rank, world_size=world.size)
     return device
 
 
