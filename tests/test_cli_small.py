@@ -37,3 +37,11 @@ def test_compare_report_counts_epochs_as_an_override() -> None:
     assert "Overrides: train.epochs=3;" in markdown({**base, "overrides": [], "epochs": 3})
     assert "Overrides: lr=1;" in markdown({**base, "overrides": ["lr=1"], "epochs": None})
     assert "Overrides: none;" in markdown({**base, "overrides": [], "epochs": None})
+
+
+def test_compare_report_states_the_world_size() -> None:
+    base = {"recipe": "default", "frameworks": ["torch"], "overrides": [], "epochs": None,
+            "results": {"torch": {"world_size": 2, "device": "cpu", "iou": 0.5}}}
+    text = markdown({**base, "world_size": 2})
+    assert "on 2 processes (world size 2" in text and "| processes (world size) | 2 |" in text
+    assert "(world size 1)" in markdown({**base, "world_size": 1})

@@ -16,6 +16,7 @@ from zoo.errors import ZooError
 ROWS = [  # (label, key in the per-framework result, format)
     ("parameters", "params", "{:,}"),
     ("FLOPs (per image)", "flops", "{:,.0f}"),
+    ("processes (world size)", "world_size", "{}"),
     ("train images/s", "train_images_per_second", "{:.1f}"),
     ("inference ms, batch 1", "latency_ms_batch1", "{:.2f}"),
     ("inference ms, batch 32", "latency_ms_batch32", "{:.1f}"),
@@ -44,8 +45,9 @@ def _zoo(args: list[str], log: Path) -> None:
 
 
 def compare(recipe: str, frameworks: list[str], out: Path, epochs: int | None = None,
-            overrides: tuple[str, ...] = (), recipe_files: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Train and profile `recipe` on each framework; write report.md, report.json, curves.png."""
+            overrides: tuple[str, ...] = (), recipe_files: tuple[str, ...] = (), nproc: int = 1) -> dict[str, Any]:
+    """Train and profile `recipe` on each framework (each on `nproc` processes); write report.md,
+    report.json, curves.png."""
     out.mkdir(parents=True, exist_ok=True)
     extra = [a for f in recipe_files for a in ("--recipes", f)] + [a for o in overrides for a in ("--set", o)]
     if epochs is not None:
@@ -58,9 +60,11 @@ def compare(recipe: str, frameworks: list[str], out: Path, epochs: int | None = 
             print(f"[{fw}] reusing the finished run in {run_dir}")
         else:
             start = time.perf_counter()
-            _zoo(["train", recipe, "--framework", fw, "--out", str(run_dir), *extra], out / f"train-{fw}.log")
+            _zoo(["train", recipe, "--framework", fw, "--out", str(run_dir), "--nproc", str(nproc), *extra],
+                 out / f"train-{fw}.log")
             print(f"[{fw}] trained in {time.perf_counter() - start:.0f} s")
-        _zoo(["profile", str(run_dir), "--out", str(out / f"profile-{fw}.json")], out / f"profile-{fw}.log")
+        _zoo(["profile", str(run_dir), "--nproc", str(nproc), "--out", str(out / f"profile-{fw}.json")],
+             out / f"profile-{fw}.log")
         metrics = runs.read_json(run_dir / runs.METRICS)
         prof = runs.read_json(out / f"profile-{fw}.json")
         results[fw] = {**prof, **{k: metrics.get(k) for k in ("iou", "corloc", "accuracy", "top1_loc", "n")},
@@ -69,7 +73,7 @@ def compare(recipe: str, frameworks: list[str], out: Path, epochs: int | None = 
                        "epochs_text": f"{metrics['epochs']} ({metrics['best_epoch']})", "run": str(run_dir)}
         histories[fw] = runs.read_json(run_dir / runs.HISTORY)
     report = {"recipe": recipe, "frameworks": frameworks, "overrides": list(overrides), "epochs": epochs,
-              "results": results}
+              "world_size": nproc, "results": results}
     if len(frameworks) >= 2:
         ious = [results[f]["iou"] for f in frameworks]
         report["iou_spread"] = max(ious) - min(ious)
@@ -90,8 +94,10 @@ def markdown(report: dict[str, Any]) -> str:
     fws = report["frameworks"]
     res = report["results"]
     lines = [f"# zoo compare: {report['recipe']}", "",
-             f"Overrides: {', '.join(changes(report)) or 'none'}; each framework trained in its own process "
-             "on the same data, order and seeds.", "",
+             f"Overrides: {', '.join(changes(report)) or 'none'}; each framework trained "
+             + (f"on {report.get('world_size', 1)} processes (world size {report.get('world_size', 1)}, the "
+                "recipe's batch_size global)" if report.get("world_size", 1) > 1 else "in its own process (world size 1)")
+             + " on the same data, order and seeds.", "",
              "| | " + " | ".join(fws) + " |", "|---|" + "---|" * len(fws)]
     for label, key, fmt in ROWS:
         cells = [fmt.format(res[f][key]) if res[f].get(key) is not None else "-" for f in fws]

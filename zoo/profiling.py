@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from zoo import runs
+from zoo.errors import ZooError
 from zoo.registry import Registry
 from zoo.training import load_run
 
@@ -26,8 +27,14 @@ def latency(engine: Any, model: Any, size: tuple[int, int], batch_size: int, rep
     return float(np.median(times))
 
 
-def profile(run_dir: str | Path, reg: Registry, repeats: int = 10) -> dict[str, Any]:
-    """Parameters, FLOPs (when the framework can count them), train images/s and inference latency."""
+def profile(run_dir: str | Path, reg: Registry, repeats: int = 10, nproc: int | None = None) -> dict[str, Any]:
+    """Parameters, FLOPs (when the framework can count them), train images/s (summed over the
+    run's `world_size` processes) and inference latency (one process). `nproc`, when given, must be
+    the world size the run was trained at (ZooError otherwise)."""
+    world_size = int(runs.read_run(runs.check_run(run_dir)).get("world_size", 1))
+    if nproc is not None and nproc != world_size:
+        raise ZooError(f"--nproc {nproc}: {str(run_dir)!r} was trained on {world_size} process(es); its train "
+                       f"images/s are for that world size. Train it with --nproc {nproc}, or omit --nproc")
     plan, model, engine = load_run(run_dir, reg)
     summary = engine.summary(model, plan)
     history = runs.read_json(Path(run_dir) / runs.HISTORY) if (Path(run_dir) / runs.HISTORY).exists() else []
@@ -36,6 +43,7 @@ def profile(run_dir: str | Path, reg: Registry, repeats: int = 10) -> dict[str, 
     return {
         "framework": plan.framework,
         "device": engine.device(),
+        "world_size": world_size,
         "params": summary.params,
         "trainable": summary.trainable,
         "flops": flops(model, plan) if callable(flops) else None,

@@ -60,6 +60,21 @@ def test_two_processes_train_like_one(tmp_path: Path) -> None:
     assert sorted(s2) == [0, 1] and len(list(tmp_path.glob("seen-2.rank*"))) == 2
     for epoch in (0, 1):
         assert set(s2[epoch].values()) == {1} and s2[epoch] == s1[epoch]
+    # zoo profile states the world size the run's train images/s were measured at
+    profile = subprocess.run([sys.executable, "-m", "zoo", "profile", str(two), "--nproc", "2"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert profile.returncode == 0 and json.loads(profile.stdout)["world_size"] == 2, profile.stderr[-2000:]
+    wrong = subprocess.run([sys.executable, "-m", "zoo", "profile", str(two), "--nproc", "1"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert wrong.returncode != 0 and "trained on 2 process(es)" in wrong.stderr
+    # --resume at another world size: the 1-process run continues on 2 processes
+    done = subprocess.run([sys.executable, "-m", "zoo", "train", "--resume", str(one), "--epochs", "3", "--nproc", "2"],
+                          cwd=tmp_path, env=_env(tmp_path, "resume"), capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0, done.stderr[-3000:]
+    history = json.loads((one / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [1, 2, 3] and history[:2] == h1
+    assert json.loads((one / "metrics.json").read_text())["world_size"] == 2
+    assert sorted(_seen(tmp_path, "resume")) == [2]  # only the new epoch was trained
 
 
 def test_killed_worker_resumes_from_last_checkpoint_under_torchrun(tmp_path: Path) -> None:
