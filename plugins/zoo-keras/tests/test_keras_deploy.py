@@ -73,6 +73,13 @@ def test_backbone_weights_by_model_name_on_keras(run: Path, reg: Any, tmp_path: 
     with plugins.use_plugins(Installed(), installed=True) as with_model:
         plan = make_plan(get("default", overrides=[*TINY, "backbone.weights=blobs-keras"]), "keras", with_model)
         started = with_model.framework("keras").build(plan).get_layer("backbone").get_weights()
+        from zoo.predicting import predict_files  # by name; no model.onnx in this package: Keras predicts
+
+        image = tmp_path / "photo.png"
+        Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(image)
+        (by_name,) = predict_files("blobs-keras", [image], with_model, tmp_path / "pred", progress=False)
+        (by_run,) = predict_files(str(run), [image], with_model, tmp_path / "pred-run", progress=False)
+        assert by_name["box"] == by_run["box"] and Path(by_name["png"]).is_file()
     assert len(started) == len(trained) > 0
     for a, b in zip(started, trained):
         np.testing.assert_array_equal(a, b)
