@@ -61,6 +61,8 @@ def _list_models(reg: object, pattern: str | None, framework: str | None, as_jso
     rows = [r for r in rows if framework is None or r["framework"] == framework]
     if as_json:
         return echo_json(rows)
+    if not rows:
+        return click.echo("no model packages installed (`zoo package RUN --name NAME` writes one; see docs/deploy.md)")
 
     def fmt(v: object) -> str:
         return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
