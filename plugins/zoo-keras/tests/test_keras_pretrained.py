@@ -20,10 +20,12 @@ from zoo.weights import package_file
 TORCH_LOGITS = """
 import sys, numpy as np, torch
 from zoo_torch.backbones.efficientnet_lite import classifier
-x = np.load(sys.argv[2])
-with torch.no_grad():
-    logits = classifier(int(sys.argv[1]), sys.argv[3])(torch.from_numpy(x).permute(0, 3, 1, 2))
-np.save(sys.argv[4], logits.numpy())
+folder = sys.argv[1]
+for n, path in zip(sys.argv[2::2], sys.argv[3::2]):
+    x = np.load(f"{folder}/x{n}.npy")
+    with torch.no_grad():
+        logits = classifier(int(n), path)(torch.from_numpy(x).permute(0, 3, 1, 2))
+    np.save(f"{folder}/torch{n}.npy", logits.numpy())
 """
 
 
@@ -43,19 +45,32 @@ def photos(size: int) -> np.ndarray:
                      for f in (skimage.chelsea, skimage.coffee)]) / 127.5 - 1
 
 
-@pytest.mark.parametrize("n", [0, 1, 2])
-def test_imagenet_logits_equal_torch(n: int, tmp_path: Path) -> None:
-    from zoo_keras.backbones.efficientnet_lite import classifier
-
-    path = weights_file(n)
-    x = photos(EFFICIENTNET_LITE[n][2]).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    done = subprocess.run([sys.executable, "-c", TORCH_LOGITS, str(n), str(tmp_path / "x.npy"), str(path),
-                           str(tmp_path / "torch.npy")], capture_output=True, text=True, timeout=300)
+@pytest.fixture(scope="module")
+def torch_logits(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """timm's logits on the photos for every installed variant, from one torch process (TF and
+    torch are not mixed in one process): ``x{n}.npy`` inputs, ``torch{n}.npy`` logits."""
+    folder = tmp_path_factory.mktemp("lite")
+    args = []
+    for n, (_, _, size) in EFFICIENTNET_LITE.items():
+        path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
+        if path is not None:
+            np.save(folder / f"x{n}.npy", photos(size).astype(np.float32))
+            args += [str(n), str(path)]
+    done = subprocess.run([sys.executable, "-c", TORCH_LOGITS, str(folder), *args],
+                          capture_output=True, text=True, timeout=600)
     if done.returncode and "No module named 'zoo_torch'" in done.stderr:
         pytest.skip("zoo-torch is not installed: no reference logits")
     assert done.returncode == 0, done.stderr[-2000:]
-    expected = np.load(tmp_path / "torch.npy")
+    return folder
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_imagenet_logits_equal_torch(n: int, torch_logits: Path) -> None:
+    from zoo_keras.backbones.efficientnet_lite import classifier
+
+    path = weights_file(n)
+    x = np.load(torch_logits / f"x{n}.npy")
+    expected = np.load(torch_logits / f"torch{n}.npy")
     got = np.asarray(classifier(n, path)(x, training=False))
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
     for g, e in zip(got, expected):

@@ -43,6 +43,15 @@ def register_backbones(register: Any) -> None:
 
 
 @hookimpl
+def register_weights(register: Any) -> None:
+    # the factories load these themselves (timm's hub / keras.applications' download, cache aware)
+    register("imagenet", backbone="efficientnet_b0", frameworks=("torch",), license="Apache-2.0",
+             url="https://huggingface.co/timm/efficientnet_b0.ra_in1k", description="timm's efficientnet_b0.ra_in1k")
+    register("imagenet", backbone="efficientnet_b0", frameworks=("keras",), license="Apache-2.0",
+             url="https://keras.io/api/applications/efficientnet/", description="keras.applications' EfficientNetB0")
+
+
+@hookimpl
 def register_losses(register: Any) -> None:
     register(DIOU, "zoo_example.torch_loss:diou", framework="torch")
     register(DIOU, "zoo_example.keras_loss:diou", framework="keras")
