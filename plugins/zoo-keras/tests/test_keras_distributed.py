@@ -10,12 +10,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
 SMALL = ["--set", "dataset.n=160", "--set", "train.batch_size=16"]
-#: world size 2 against 1: the same items and global batches, gradients summed over two
-#: replicas instead of one batch mean (float order only); measured |d val_loss| ~1e-3 after one
-#: epoch on this set. Stated tolerances:
-VAL_LOSS_TOLERANCE = 0.01
-IOU_TOLERANCE = 0.03
+#: world size 2 against 1: the same items and global batches, the two replicas' weighted losses
+#: summed by tf.distribute instead of one batch mean, so equal up to float summation order
+#: (measured: identical weights to 1e-8 after one SGD step). Stated tolerances:
+VAL_LOSS_TOLERANCE = 1e-3
+IOU_TOLERANCE = 1e-3
 
 
 def _train(tmp: Path, nproc: int) -> Path:

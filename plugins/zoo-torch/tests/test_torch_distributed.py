@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
 SMALL = ["--set", "dataset.n=160", "--set", "train.batch_size=16"]
 #: world size 2 repeats world size 1 up to float summation order (DDP averages two half-batch
 #: gradients): measured 1e-9 on test IoU; this is the stated tolerance
@@ -45,10 +47,18 @@ def _seen(tmp: Path, tag: str) -> dict[int, Counter[int]]:
     return per_epoch
 
 
-def test_two_processes_train_like_one(tmp_path: Path) -> None:
-    one, two = _train(tmp_path, 1), _train(tmp_path, 2)
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(folder, the run at world size 1, the run at world size 2), trained once for this module."""
+    tmp = tmp_path_factory.mktemp("dist")
+    return tmp, _train(tmp, 1), _train(tmp, 2)
+
+
+def test_two_processes_train_like_one(runs: tuple[Path, Path, Path]) -> None:
+    tmp_path, one, two = runs
     # one run directory each, nothing else written (only rank 0 wrote, and only there)
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("seen-")) == ["run1", "run2"]
+    assert {"run1", "run2"} == {p.name for p in tmp_path.iterdir() if p.name.startswith("run")}
+    assert not (tmp_path / "runs").exists()  # no other process wrote a default run directory
     m1, m2 = (json.loads((d / "metrics.json").read_text()) for d in (one, two))
     assert (m1["world_size"], m2["world_size"]) == (1, 2)
     assert json.loads((two / "run.json").read_text())["status"] == "done"
@@ -60,14 +70,23 @@ def test_two_processes_train_like_one(tmp_path: Path) -> None:
     assert sorted(s2) == [0, 1] and len(list(tmp_path.glob("seen-2.rank*"))) == 2
     for epoch in (0, 1):
         assert set(s2[epoch].values()) == {1} and s2[epoch] == s1[epoch]
-    # zoo profile states the world size the run's train images/s were measured at
+
+
+def test_profile_states_the_world_size(runs: tuple[Path, Path, Path]) -> None:
+    tmp_path, _, two = runs
     profile = subprocess.run([sys.executable, "-m", "zoo", "profile", str(two), "--nproc", "2"], cwd=tmp_path,
                              capture_output=True, text=True, timeout=120)
     assert profile.returncode == 0 and json.loads(profile.stdout)["world_size"] == 2, profile.stderr[-2000:]
     wrong = subprocess.run([sys.executable, "-m", "zoo", "profile", str(two), "--nproc", "1"], cwd=tmp_path,
                            capture_output=True, text=True, timeout=120)
     assert wrong.returncode != 0 and "trained on 2 process(es)" in wrong.stderr
-    # --resume at another world size: the 1-process run continues on 2 processes
+
+
+def test_resume_at_another_world_size(runs: tuple[Path, Path, Path]) -> None:
+    """The 1-process run continues on 2 processes."""
+    tmp_path, trained, _ = runs
+    one = shutil.copytree(trained, tmp_path / "resumed")
+    h1 = json.loads((one / "history.json").read_text())
     done = subprocess.run([sys.executable, "-m", "zoo", "train", "--resume", str(one), "--epochs", "3", "--nproc", "2"],
                           cwd=tmp_path, env=_env(tmp_path, "resume"), capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done.stderr[-3000:]
