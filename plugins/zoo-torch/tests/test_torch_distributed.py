@@ -120,3 +120,13 @@ def test_killed_worker_resumes_from_last_checkpoint_under_torchrun(tmp_path: Pat
     # epoch 1 was trained once, before the kill: the restart resumed after it, not from scratch
     assert set(seen[0].values()) == {1}
     assert all(set(seen[e].values()) <= {1, 2} for e in seen) and set(seen[3].values()) == {1}
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="the CPU refusal; CUDA runs SyncBatchNorm")
+def test_sync_batchnorm_on_cpu_is_one_line(tmp_path: Path) -> None:
+    cmd = [sys.executable, "-m", "zoo", "train", "default", "-f", "torch", "--epochs", "1", "--nproc", "2",
+           "--sync-bn", "--out", str(tmp_path / "run"), *SMALL, "--set", "backbone.batch_norm=true"]
+    done = subprocess.run(cmd, cwd=tmp_path, env=_env(tmp_path, "bn"), capture_output=True, text=True, timeout=150)
+    assert done.returncode != 0
+    assert "train.sync_batchnorm (--sync-bn) needs CUDA" in done.stdout + done.stderr
+    assert "Traceback" not in (done.stdout + done.stderr).split("ChildFailedError")[0]

@@ -9,10 +9,11 @@ from typing import Any
 from zoo import finetune
 from zoo.assembly import Plan
 from zoo.data.pipeline import Pipeline
+from zoo.errors import ZooError
 from zoo.progress import bars
 from zoo.training import Monitor
 
-from zoo_keras import checkpoint
+from zoo_keras import checkpoint, distributed
 from zoo_keras._keras import keras
 from zoo_keras.callbacks import EpochEnd
 from zoo_keras.feed import train_dataset
@@ -70,6 +71,9 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
     run_dir = Path(run_dir)
     seed_everything(spec.seed)
     steps = len(train)
+    if spec.sync_batchnorm and distributed.strategy() is not None:
+        raise ZooError("train.sync_batchnorm (--sync-bn) is implemented for torch only; on Keras leave it off "
+                       "(BatchNorm statistics are then each replica's)")
     with scope():
         optimizer = compile_model(model, plan, steps)
     plateau = Plateau(spec) if spec.schedule == "plateau" else None
@@ -99,8 +103,6 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
 def scope() -> Any:
     """The tf.distribute strategy's scope (`zoo_keras.distributed`), or no scope."""
     import contextlib
-
-    from zoo_keras import distributed
 
     s = distributed.strategy()
     return s.scope() if s is not None else contextlib.nullcontext()

@@ -14,6 +14,7 @@ import torch
 import torch.distributed as dist
 
 from zoo.distributed import World
+from zoo.errors import ZooError
 
 
 def active() -> bool:
@@ -54,6 +55,9 @@ def wrap(model: torch.nn.Module, device: torch.device, sync_batchnorm: bool,
     if not active():
         return model
     if sync_batchnorm:
+        if device.type != "cuda":
+            raise ZooError("train.sync_batchnorm (--sync-bn) needs CUDA: torch's SyncBatchNorm runs on GPUs only; "
+                           "on CPU leave it off (BatchNorm statistics are then each process's)")
         model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
     ids = [device.index] if device.type == "cuda" else None
     return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids, find_unused_parameters=unused_parameters)
