@@ -150,3 +150,14 @@ def test_trainable_parameters_equal_torch(kind: str, name: str, params: dict, co
 
 def test_keras_is_the_tensorflow_backend() -> None:
     assert keras.backend.backend() == "tensorflow"
+
+
+@pytest.mark.parametrize("name", ["resnet50", "mobilenet_v2"])
+def test_application_trunks_use_the_cores_batch_norm_momentum(name: str, reg) -> None:  # type: ignore[no-untyped-def]
+    """keras.applications' own momenta (0.99, MobileNetV2's 0.999) let the running statistics lag
+    the weights on short runs, and eval-mode outputs collapse; every trunk uses the core's 0.9."""
+    from zoo.standard.backbones import BN_MOMENTUM
+
+    module = reg.build("backbone", name, "keras", {}, input_size=SIZE)
+    bns = [layer for layer in module.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert bns and all(layer.momentum == BN_MOMENTUM for layer in bns)

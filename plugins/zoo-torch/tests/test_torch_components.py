@@ -67,6 +67,10 @@ def test_batch_norm_is_keras_style(reg: Registry) -> None:
         net = reg.build("backbone", name, "torch", params, input_size=(32, 32))
         bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
         assert bns and all(m.eps == BN_EPSILON and m.momentum == pytest.approx(1 - BN_MOMENTUM) for m in bns)
+    for name in ("resnet50", "mobilenet_v2"):  # timm's trunks: its default momentum is the core's rule too
+        net = reg.build("backbone", name, "torch", {}, input_size=(32, 32))
+        bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        assert bns and all(m.momentum == pytest.approx(1 - BN_MOMENTUM) for m in bns)
 
 
 VECTORIZERS = [
