@@ -101,3 +101,17 @@ def test_zoo_debug_shows_the_traceback() -> None:
     loud = _zoo("show", "defualt", ZOO_DEBUG="1")
     assert loud.returncode != 0
     assert "Traceback (most recent call last)" in loud.stderr and "unknown recipe 'defualt'" in loud.stderr
+
+
+def test_show_component_gives_each_frameworks_own_metadata() -> None:
+    """`zoo show -k KIND NAME`: one entry per framework with that registration's metadata (the
+    preprocessing of mobilenet_v2 is timm's "torch" on torch and keras.applications' "tf" on Keras)."""
+    shown = _zoo("show", "-k", "backbone", "mobilenet_v2", "--json")
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    per = data["per_framework"]
+    assert set(per) == set(data["frameworks"])
+    if {"torch", "keras"} <= set(per):
+        assert per["torch"]["metadata"]["preprocessing"] == "torch"
+        assert per["keras"]["metadata"]["preprocessing"] == "tf"
+    assert all(v["metadata"]["out_channels"] == 1280 for v in per.values())

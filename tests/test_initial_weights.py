@@ -34,7 +34,7 @@ def untrained_outputs(overrides: list[str], framework: str, images: np.ndarray) 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_both_frameworks_start_from_identical_weights(case: str) -> None:
-    # guards: the shared initial weights (zoo.init) reach every hand-written part on both frameworks
+    # guards: the shared initial weights (zoo.initial_weights) reach every hand-written part on both frameworks
     images = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
     overrides = CASES[case]
     t = untrained_outputs([*overrides, "train.seed=7"], "torch", images)

@@ -108,6 +108,10 @@ def test_valid_recipe(fake_registry: Registry) -> None:
      r"'bce' needs head activation in \['sigmoid'\], but head 'box' has activation='linear'"),
     ({"head": "box_class", "loss": ["mse", "focal"]}, "predicts classes but dataset 'blobs' has none"),
     ({"loss": "focal"}, "no box loss"),
+    ({"vectorizer": {"name": "conv", "kernel": 9}},
+     "key 'vectorizer.kernel': kernel 9 of vectorizer 'conv' is larger than the feature map 8x8"),
+    ({"head": {"name": "box", "encoding": "cxcywh", "dense": False}},
+     "key 'head.dense': head 'box' has dense: false, so its input must have the cxcywh size 4, but it has 8"),
 ])
 def test_validation_errors(fake_registry: Registry, changes: dict, message: str) -> None:
     found = problems(_recipe(**changes), fake_registry)
@@ -117,6 +121,31 @@ def test_validation_errors(fake_registry: Registry, changes: dict, message: str)
 
 
 def test_framework_exclusion_is_reported(fake_registry: Registry) -> None:
-    r = _recipe(frameworks={"fake": "needs a layer fake lacks"})
+    r = _recipe(unsupported_frameworks={"fake": "needs a layer fake lacks"})
     with pytest.raises(RecipeError, match="cannot run on fake: needs a layer fake lacks"):
         validate(r, fake_registry, "fake")
+
+
+@pytest.mark.parametrize(("old", "new", "read", "value"), [
+    ({"frameworks": {"keras": "why"}}, "unsupported_frameworks", lambda r: dict(r.unsupported_frameworks),
+     {"keras": "why"}),
+    ({"train": {"patience": 3}}, "train.plateau_patience", lambda r: r.train.plateau_patience, 3),
+])
+def test_renamed_recipe_keys_are_still_read_with_a_deprecation_message(old, new, read, value) -> None:  # type: ignore[no-untyped-def]
+    raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l", "dataset": "d", **old}
+    with pytest.warns(FutureWarning, match=f"deprecated; write {new!r}"):
+        recipe = recipes.parse("r", raw)
+    assert read(recipe) == value
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = recipes.parse("r", recipe.to_dict())  # written back under the new names: no warning
+    assert read(again) == value
+
+
+def test_old_and_new_recipe_key_together_is_an_error() -> None:
+    raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l", "dataset": "d",
+           "train": {"patience": 3, "plateau_patience": 4}}
+    with pytest.raises(RecipeError, match="both 'train.patience' and 'train.plateau_patience' are set"):
+        recipes.parse("r", raw)

@@ -2,16 +2,17 @@
 parameters filled in. Framework adapters build models from plans; the core builds datasets."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from zoo import boxes
-from zoo.errors import DataError, RecipeError
+from zoo.errors import DataError, PluginError, RecipeError
 from zoo.interfaces.component import Entry, Kind
 from zoo.interfaces.dataset import Dataset
+from zoo.objective import Objective
 from zoo.recipes import ComponentSpec, Recipe
 from zoo.registry import Registry
-from zoo.validation import validate
+from zoo.validation import shape_problems, validate
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,30 @@ class Plan:
 
     def build_losses(self) -> list[tuple[Part, Any]]:
         return [(p, self.registry.build("loss", p.name, self.framework, p.params)) for p in self.losses]
+
+    def with_backbone_weights(self, weights: str) -> Plan:
+        """This plan with the backbone's ``weights`` parameter replaced (``"none"`` to rebuild a
+        saved model without touching pretrained files)."""
+        return replace(self, backbone=replace(self.backbone, params={**self.backbone.params, "weights": weights}))
+
+    def check_feature_map(self, channels: int, size: tuple[int, int]) -> None:
+        """Check the built backbone's real feature map (`channels`, `size` (h, w)) against the plan:
+        PluginError when the backbone does not give the channels it declares, RecipeError (the
+        message `zoo.validation.shape_problems` gives before building) when the vectorizer or the
+        head does not fit it. Every framework calls it right after building the backbone."""
+        declared = int(self.backbone.meta["out_channels"])
+        if channels != declared:
+            raise PluginError(f"backbone {self.backbone.name!r} on {self.framework} gives {channels} channels but "
+                              f"declares {declared} (out_channels); fix its declaration or its factory")
+        found = shape_problems(f"recipe {self.recipe.name!r}", (self.vectorizer.name, self.vectorizer.params,
+                                                                 self.vectorizer.meta),
+                               (self.head.name, self.head.params), channels, size)
+        if found:
+            raise RecipeError(found[0])
+
+    def objective(self) -> Objective:
+        """The recipe's training objective over this framework's built losses (`zoo.objective`)."""
+        return Objective.of(self.encoding, self.build_losses())
 
 
 def _part(reg: Registry, kind: Kind, spec: ComponentSpec, framework: str) -> Part:

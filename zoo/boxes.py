@@ -13,23 +13,14 @@ from typing import Any
 
 import numpy as np
 
-#: name -> (size, description)
-_ENCODINGS: dict[str, tuple[int, str]] = {
-    "xyxy": (4, "corners x1, y1, x2, y2"),
-    "xywh": (4, "top-left corner x1, y1 and width, height"),
-    "cxcywh": (4, "centre cx, cy and width, height"),
-    "square": (3, "square box: top-left x1, y1 and side (the mean of width and height)"),
-}
+from zoo.interfaces.head import BOX_ENCODINGS as _ENCODINGS
+
 ENCODINGS: tuple[str, ...] = tuple(_ENCODINGS)
 
 
 def size(encoding: str) -> int:
     """Number of values a head with this encoding outputs."""
     return _ENCODINGS[_check(encoding)][0]
-
-
-def describe(encoding: str) -> str:
-    return _ENCODINGS[_check(encoding)][1]
 
 
 def encode(boxes: Any, encoding: str, xp: Any = np) -> Any:
@@ -72,11 +63,6 @@ def decode(values: Any, encoding: str, xp: Any = np) -> Any:
 def to_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
     """Normalized xyxy -> pixel xyxy, float32."""
     return (np.asarray(boxes, np.float32) * np.array([width, height, width, height], np.float32))
-
-
-def from_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Pixel xyxy -> normalized xyxy, float32."""
-    return (np.asarray(boxes, np.float32) / np.array([width, height, width, height], np.float32))
 
 
 def _check(encoding: str) -> str:

@@ -24,7 +24,7 @@ import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -67,9 +67,7 @@ class PluginRecord:
     refused: list[str] = field(default_factory=list)  # duplicate registrations refused (another kept the name)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "distribution": self.distribution, "version": self.version,
-                "status": self.status, "error": self.error, "hooks": self.hooks,
-                "components": self.components, "refused": self.refused}
+        return asdict(self)
 
 
 @dataclass

@@ -18,17 +18,13 @@ from typing import Any
 
 import numpy as np
 
+from zoo.interfaces.backbone import PREPROCESSING_MODES
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
 
-MODES: dict[str, str] = {
-    "raw": "x unchanged (the backbone normalizes inside)",
-    "unit": "x / 255",
-    "tf": "x / 127.5 - 1",
-    "torch": "(x / 255 - ImageNet mean) / ImageNet std",
-    "caffe": "RGB to BGR, then x - ImageNet BGR mean (255 scale)",
-}
+MODES = PREPROCESSING_MODES  # the modes a backbone may declare (`zoo.interfaces.backbone`)
 
 
 def scale_offset(mode: str) -> tuple[tuple[float, float, float], tuple[float, float, float], bool]:

@@ -10,6 +10,7 @@ import copy
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -21,7 +22,12 @@ from zoo.errors import RecipeError, UnknownNameError, choices_text, suggest
 from zoo.interfaces.component import Param
 
 RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vectorizer", "head", "loss",
-               "dataset", "train", "augment", "frameworks")
+               "dataset", "train", "augment", "unsupported_frameworks")
+#: old recipe keys (path) -> their new name; still read, with a FutureWarning
+RENAMED_KEYS: dict[tuple[str, ...], str] = {
+    ("frameworks",): "unsupported_frameworks",
+    ("train", "patience"): "plateau_patience",
+}
 COMPONENT_KEYS = ("backbone", "vectorizer", "head", "dataset")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("none", "plateau", "exponential", "cosine")
@@ -128,11 +134,11 @@ class TrainSpec:
     momentum: float = _ranged(0.9, ge=0.0, le=1.0)    # sgd only
     schedule: str = "none"                            # none, plateau, exponential, cosine
     factor: float = _ranged(0.2, gt=0.0, le=1.0)      # plateau: lr *= factor
-    patience: int = _ranged(10, ge=1)                 # plateau: epochs without val_loss improvement
+    plateau_patience: int = _ranged(10, ge=1)         # plateau: epochs without val_loss improvement before lr *= factor
     min_lr: float = _ranged(1e-7, ge=0.0)             # plateau, cosine floor
     decay_steps: int = _ranged(1000, ge=1)            # exponential: lr * rate ** (step / decay_steps)
     decay_rate: float = _ranged(0.9, gt=0.0)          # exponential
-    early_stopping: int = _ranged(0, ge=0)            # patience in epochs on val_loss; 0 = off
+    early_stopping: int = _ranged(0, ge=0)            # stop after this many epochs without val_loss improvement; 0 = off
     seed: int = _ranged(0, ge=0)                      # data order, augmentation and initial weights
     precision: str = "fp32"                           # fp32 or bf16 (autocast where it pays)
     sync_batchnorm: bool = False                      # several processes: BatchNorm statistics over the global batch
@@ -161,7 +167,7 @@ class Recipe:
     description: str = ""
     source: str = ""
     notes: str = ""
-    frameworks: Mapping[str, str] = field(default_factory=dict)  # framework -> why it cannot run this
+    unsupported_frameworks: Mapping[str, str] = field(default_factory=dict)  # framework -> why it cannot run this
 
     def to_dict(self) -> dict[str, Any]:
         """A plain dict that `parse` turns back into an equal Recipe."""
@@ -171,7 +177,7 @@ class Recipe:
             "backbone": self.backbone.to_dict(), "vectorizer": self.vectorizer.to_dict(),
             "head": self.head.to_dict(), "loss": [t.to_dict(with_weight=True) for t in self.loss],
             "dataset": self.dataset.to_dict(), "train": asdict(self.train), "augment": asdict(self.augment),
-            "frameworks": dict(self.frameworks),
+            "unsupported_frameworks": dict(self.unsupported_frameworks),
         }
 
 
@@ -234,7 +240,7 @@ def get(name: str | None = None, files: Sequence[str | Path] = (), overrides: It
         raise UnknownNameError(f"unknown recipe {name!r}" + (f"; {hint}" if hint else "")
                                + f" (valid: {choices_text(recipes)}); see `zoo list recipes`")
     raw = apply_overrides(normalize_raw(recipes[name]), overrides, name)
-    return parse(name, raw)
+    return _parse_normalized(name, raw)
 
 
 # -- overrides ------------------------------------------------------------------------------------
@@ -259,14 +265,11 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str], recipe: str =
     component drops X's old parameters, unless they are also set."""
     raw = copy.deepcopy(raw)
     for item in overrides:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
+        found = split_override(item)
+        if found is None:
             raise RecipeError(f"recipe {recipe!r}: override {item!r} is not of the form dotted.key=value")
-        try:
-            value = load_yaml(text) if text else ""
-        except yaml.YAMLError:
-            value = text
-        parts = key.strip().split(".")
+        key, value = found
+        parts = key.split(".")
         node: Any = raw
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, list):
@@ -286,6 +289,20 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str], recipe: str =
     return raw
 
 
+def split_override(item: str) -> tuple[str, Any] | None:
+    """The one ``--set`` parser: ``key=value`` as (key, value), the value read as YAML
+    (`load_yaml`: ``1e-3`` is a float; text that is not YAML stays text); None when `item` is
+    not of that form."""
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        return None
+    try:
+        value = load_yaml(text) if text.strip() else ""
+    except yaml.YAMLError:
+        value = text
+    return key.strip(), value
+
+
 def _index(part: str, node: list[Any], key: str, recipe: str) -> int:
     if not part.isdigit() or int(part) >= len(node):
         raise RecipeError(f"recipe {recipe!r}: override key {key!r}: {part!r} is not an index below {len(node)}")
@@ -296,8 +313,12 @@ def _index(part: str, node: list[Any], key: str, recipe: str) -> int:
 def parse(name: str, raw: Mapping[str, Any]) -> Recipe:
     """Structural checks and conversion; component names and parameters are checked by
     `zoo.validation.validate` against the registry."""
-    raw = normalize_raw(dict(raw))
+    return _parse_normalized(name, normalize_raw(dict(raw)))
+
+
+def _parse_normalized(name: str, raw: dict[str, Any]) -> Recipe:
     where = f"recipe {name!r}"
+    raw = _renamed(raw, where)
     _no_unknown(raw, RECIPE_KEYS, where)
     for key in ("backbone", "vectorizer", "head", "loss", "dataset"):
         if key not in raw:
@@ -315,8 +336,25 @@ def parse(name: str, raw: Mapping[str, Any]) -> Recipe:
         augment=_dataclass(AugmentSpec, raw.get("augment", {}), f"{where}, key 'augment'"),
         description=str(raw.get("description", "")), source=str(raw.get("source", "")),
         notes=str(raw.get("notes", "")),
-        frameworks={str(k): str(v) for k, v in (raw.get("frameworks") or {}).items()},
+        unsupported_frameworks={str(k): str(v) for k, v in (raw.get("unsupported_frameworks") or {}).items()},
     )
+
+
+def _renamed(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """`raw` with the keys of `RENAMED_KEYS` under their new names (a FutureWarning for each)."""
+    for path, new in RENAMED_KEYS.items():
+        node: Any = raw
+        for part in path[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        old = path[-1]
+        if not isinstance(node, dict) or old not in node:
+            continue
+        old_key, new_key = ".".join(path), ".".join((*path[:-1], new))
+        if new in node:
+            raise RecipeError(f"{where}: both {old_key!r} and {new_key!r} are set; keep only {new_key!r}")
+        warnings.warn(f"{where}: key {old_key!r} is deprecated; write {new_key!r}", FutureWarning, stacklevel=4)
+        node[new] = node.pop(old)
+    return raw
 
 
 def _component(value: Any, where: str, loss: bool = False) -> ComponentSpec:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import importlib
+import pkgutil
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -353,10 +354,8 @@ def lazy(factory: Callable[..., Any] | str) -> Callable[..., Any]:
         return factory
     if not isinstance(factory, str) or ":" not in factory:
         raise PluginError(f"factory {factory!r} is neither callable nor 'module:attribute'")
-    module, _, attr = factory.partition(":")
-
     def load(*args: Any, **kwargs: Any) -> Any:
-        return getattr(importlib.import_module(module), attr)(*args, **kwargs)
+        return pkgutil.resolve_name(factory)(*args, **kwargs)
 
     load.__qualname__ = factory
     load.target = factory  # type: ignore[attr-defined]  # for Registry.resolve_factory

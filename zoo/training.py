@@ -43,17 +43,18 @@ class Monitor:
         plan: the plan being trained (for the box encoding).
         run_dir: where history.json / history.csv are written.
         val_targets: (boxes, labels) of the validation split, in pipeline order.
-        patience: early-stopping patience on val_loss in epochs (0 = off).
+        early_stopping: stop after this many epochs without a val_loss improvement (0 = off);
+            the recipe's ``train.early_stopping``.
         writes: whether history files are written and epochs printed (False on every process of
             a distributed run but rank 0, which still decide stopping alike).
     """
 
     def __init__(self, plan: Plan, run_dir: Path, val_targets: tuple[np.ndarray, np.ndarray],
-                 patience: int = 0, verbose: bool = True, writes: bool = True) -> None:
+                 early_stopping: int = 0, verbose: bool = True, writes: bool = True) -> None:
         self.plan = plan
         self.run_dir = Path(run_dir)
         self.val_boxes, self.val_labels = val_targets
-        self.patience = patience
+        self.early_stopping = early_stopping
         self.verbose = verbose and writes
         self.writes = writes
         self.history: list[dict[str, float]] = []
@@ -85,6 +86,15 @@ class Monitor:
         after every optimizer step."""
         check_loss(loss, epoch, batch, self.plan.recipe.train.lr)
 
+    def stopped_after(self, epochs_done: int) -> bool:
+        """The early-stopping rule: whether training stops after its first `epochs_done` epochs
+        (the best val_loss among them is ``early_stopping`` or more epochs old). A framework asks
+        it when resuming; `end_epoch` answers it after every epoch."""
+        if not self.early_stopping or epochs_done < 1 or len(self.history) < epochs_done:
+            return False
+        best = int(np.argmin([h["val_loss"] for h in self.history[:epochs_done]]))
+        return epochs_done - 1 - best >= self.early_stopping
+
     def end_epoch(self, epoch: int, logs: dict[str, float], outputs: Outputs) -> bool:
         """Record epoch `epoch` (0-based); return True when training should stop. A non-finite
         loss or val_loss raises NonFiniteLossError before anything is recorded."""
@@ -99,7 +109,7 @@ class Monitor:
         if self.verbose:
             shown = "  ".join(f"{k} {v:.4g}" for k, v in row.items() if k != "epoch")
             print(f"epoch {row['epoch']}: {shown}", flush=True)
-        return bool(self.patience) and epoch - self.best_epoch >= self.patience
+        return self.stopped_after(epoch + 1)
 
 
 class NonFiniteLossError(ZooError):
@@ -242,7 +252,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     if not resume and world.chief:
         runs.write_recipe(run_dir, recipe)
     dataset = build_dataset(recipe, reg)
-    plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes if _head_has_classes(recipe, reg) else 0)
+    plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes)
     data = prepare_data(recipe, dataset, workers)
     data.train = data.train.sharded(world.rank, world.size)
     if world.chief:
@@ -260,30 +270,23 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     if not world.chief:  # rank 0 evaluates the whole test split and writes; the others are done
         return run_dir
     engine.save(model, run_dir)
-    result = evaluate_outputs(plan, engine.predict(model, data.test.images()), data.test, data.train)
-    summary = engine.summary(model, plan)
+    outputs = engine.predict(model, data.test.images())
+    result = evaluate_outputs(plan, outputs, data.test, data.train)
     previous = runs.read_run(run_dir).get("train_seconds", 0.0) if resume else 0.0
     info = runs.update_run(run_dir, status="done", epochs=monitor.epochs_done, best_epoch=monitor.best_epoch + 1,
                            train_seconds=round(previous + seconds, 2))
     metrics_out = {"framework": framework, "recipe": recipe.name, "split": "test", **result,
                    "val": {k: v for k, v in monitor.history[monitor.best_epoch].items()} if monitor.history else {},
                    "epochs": info["epochs"], "best_epoch": info["best_epoch"], "train_seconds": info["train_seconds"],
-                   "params": summary.params, "components": provenance.record(plan), "world_size": world.size}
+                   "params": engine.count_params(model, plan), "components": provenance.record(plan),
+                   "world_size": world.size}
     runs.write_json(run_dir / runs.METRICS, metrics_out)
     from zoo import plots
 
     plots.curves(monitor.history, run_dir / "curves.png", title=f"{recipe.name} ({framework})")
-    plots.predictions_grid(data.test, *decode_outputs(plan, engine.predict(model, _first(data.test))),
-                           run_dir / "predictions.png", class_names=dataset.class_names)
+    plots.predictions_grid(data.test, *decode_outputs(plan, outputs), run_dir / "predictions.png",
+                           class_names=dataset.class_names)
     return run_dir
-
-
-def _first(pipeline: Pipeline, n: int = 16) -> list[np.ndarray]:
-    return [next(iter(pipeline.batches(0))).images[:n]]
-
-
-def _head_has_classes(recipe: Recipe, reg: Registry) -> bool:
-    return bool(reg.info("head", recipe.head.name).metadata(recipe.head.params)["classes"])
 
 
 def load_run(run_dir: str | Path, reg: Registry) -> tuple[Plan, Any, Framework]:

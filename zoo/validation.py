@@ -7,12 +7,13 @@ the valid choices.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from zoo import boxes, weights
 from zoo.errors import PluginError, RecipeError, ZooError
 from zoo.interfaces.component import ComponentInfo, Kind, ParamError, Source, complete_metadata
 from zoo.recipes import ComponentSpec, Recipe
-from zoo import weights
 from zoo.registry import Registry, normalize
 
 
@@ -24,8 +25,8 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
     out: list[str] = []
     resolved: dict[str, dict[str, Any]] = {}
     metas: dict[str, dict[str, Any]] = {}
-    if framework is not None and framework in recipe.frameworks:
-        out.append(f"{where} cannot run on {framework}: {recipe.frameworks[framework]}")
+    if framework is not None and framework in recipe.unsupported_frameworks:
+        out.append(f"{where} cannot run on {framework}: {recipe.unsupported_frameworks[framework]}")
     specs: list[tuple[str, Kind, ComponentSpec]] = [
         ("backbone", "backbone", recipe.backbone), ("vectorizer", "vectorizer", recipe.vectorizer),
         ("head", "head", recipe.head), ("dataset", "dataset", recipe.dataset),
@@ -53,6 +54,11 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
             weights.problem(reg.weights(), normalize(recipe.backbone.name), framework, value)
         if found:
             out.append(f"{where}, key 'backbone.weights': {found}")
+    if {"backbone", "vectorizer", "head"} <= set(metas):
+        size = _feature_size(metas["backbone"], resolved["backbone"], recipe.input_size)
+        if size is not None:
+            out += shape_problems(where, (recipe.vectorizer.name, resolved["vectorizer"], metas["vectorizer"]),
+                                  (recipe.head.name, resolved["head"]), int(metas["backbone"]["out_channels"]), size)
     if "head" not in metas:
         return out
     head, head_params = metas["head"], resolved["head"]
@@ -77,6 +83,78 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
         out.append(f"{where}, key 'head': {recipe.head.name!r} predicts classes but dataset "
                    f"{recipe.dataset.name!r} has none; use head 'box' or a dataset with classes")
     return out
+
+
+def _feature_size(meta: Mapping[str, Any], params: Mapping[str, Any],
+                  input_size: tuple[int, int]) -> tuple[int, int] | None:
+    """The backbone's feature-map size when the recipe alone determines it: the input divided by the
+    declared stride, when it divides evenly and no ``valid`` padding shrinks the map further (then
+    `shape_problems` runs at build, on the real map)."""
+    stride = int(meta.get("stride") or 0)
+    if stride < 1 or any(s % stride for s in input_size) or params.get("padding") == "valid":
+        return None
+    return input_size[0] // stride, input_size[1] // stride
+
+
+def kernel_problem(vectorizer: str, kernel: int, size: tuple[int, int]) -> str | None:
+    """The rule: a vectorizer's convolution kernel must fit in the feature map (h, w)."""
+    if min(size) >= kernel:
+        return None
+    return (f"kernel {kernel} of vectorizer {vectorizer!r} is larger than the feature map {size[0]}x{size[1]}; "
+            f"use a larger input_size or a smaller vectorizer.kernel")
+
+
+def dense_input_problem(head: str, encoding: str, width: int, hidden: bool) -> str | None:
+    """The rule: a head without its dense layer (``dense: false``) passes its input (the last hidden
+    layer's, or the vector's) through as the box, so that input must have the encoding's size."""
+    want = boxes.size(encoding)
+    if width == want:
+        return None
+    return (f"head {head!r} has dense: false, so its input must have the {encoding} size {want}, but it has "
+            f"{width}; set head.dense=true or make the {'last hidden layer' if hidden else 'vectorizer'} output "
+            f"{want} values")
+
+
+def check_kernel_fits(vectorizer: str, kernel: int, size: tuple[int, int]) -> None:
+    """RecipeError by `kernel_problem`; vectorizer factories call it."""
+    problem = kernel_problem(vectorizer, kernel, size)
+    if problem:
+        raise RecipeError(problem)
+
+
+def check_dense_input(head: str, encoding: str, width: int, hidden: bool) -> None:
+    """RecipeError by `dense_input_problem`; head factories call it when ``dense`` is false."""
+    problem = dense_input_problem(head, encoding, width, hidden)
+    if problem:
+        raise RecipeError(problem)
+
+
+def shape_problems(where: str, vectorizer: tuple[str, Mapping[str, Any], Mapping[str, Any]],
+                   head: tuple[str, Mapping[str, Any]], channels: int, size: tuple[int, int]) -> list[str]:
+    """`kernel_problem` and `dense_input_problem` for a feature map (`channels`, `size` (h, w)), the
+    vectorizer ``(name, params, metadata)`` and the head ``(name, params)``. `problems` runs it
+    before building when the recipe determines the map's size; every framework runs it at build on
+    the real map (`zoo.plugin.Plan.check_feature_map`) and its factories apply the same two rules
+    (`check_kernel_fits`, `check_dense_input`): one condition, one message, on every framework."""
+    v_name, v_params, v_meta = vectorizer
+    kernel = v_params.get("kernel")
+    if isinstance(kernel, int):
+        problem = kernel_problem(v_name, kernel, size)
+        if problem:
+            return [f"{where}, key 'vectorizer.kernel': {problem}"]
+    h_name, h_params = head
+    if h_params.get("dense", True) is not False:
+        return []
+    hidden = list(h_params.get("hidden") or [])
+    out_features = v_meta.get("out_features")
+    if hidden:
+        width = int(hidden[-1])
+    elif callable(out_features):
+        width = int(out_features(v_params, channels, size))
+    else:
+        return []
+    problem = dense_input_problem(h_name, str(h_params.get("encoding", "xyxy")), width, bool(hidden))
+    return [f"{where}, key 'head.dense': {problem}"] if problem else []
 
 
 def metadata_of(info: ComponentInfo, params: dict[str, Any], source: Source | None = None) -> dict[str, Any]:

@@ -98,6 +98,20 @@ def _list_recipes(pattern: str | None, recipe_files: tuple[str, ...], as_json: b
           ["recipe", "description", "from"])
 
 
+def _framework_view(entry: Any) -> dict[str, Any]:
+    """What one framework's registration says: its plugin, description and metadata (resolved with
+    the default parameters; functions of the feature map left out), which may differ by framework
+    (e.g. a backbone's preprocessing)."""
+    from zoo.validation import metadata_of
+
+    try:
+        meta = metadata_of(entry.info, entry.info.resolve({}), entry.source)
+    except Exception as exc:  # noqa: BLE001 - shown, not raised: `zoo show` must not fail on one plugin
+        meta = {"error": str(exc)}
+    return {"plugin": entry.source.plugin, "description": entry.info.description,
+            "metadata": {k: v for k, v in meta.items() if not callable(v)}}
+
+
 @click.command()
 @click.argument("name")
 @click.option("--kind", "-k", type=click.Choice(KINDS), help="Show a component of this kind instead of a recipe.")
@@ -113,8 +127,9 @@ def show(name: str, kind: str | None, framework: str | None, recipe_files: tuple
 
     if kind is not None:
         info = registry().info(kind, name)  # type: ignore[arg-type]
-        frameworks = sorted(e.framework for e in registry().entries(kind) if e.name == info.name)
-        data = {**info.to_dict(), "frameworks": frameworks}
+        entries = sorted((e for e in registry().entries(kind) if e.name == info.name), key=lambda e: e.framework)
+        data = {**info.to_dict(), "frameworks": [e.framework for e in entries],
+                "per_framework": {e.framework: _framework_view(e) for e in entries}}
         if kind == "backbone":
             data["pretrained"] = [{k: v for k, v in w.to_dict().items() if k not in ("backbone", "description")}
                                   for w in registry().weights(info.name)]

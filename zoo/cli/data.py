@@ -6,25 +6,21 @@ from typing import Any
 
 import click
 import numpy as np
-import yaml
 
 from zoo.cli._common import JSON_OPTION, echo_json, table
 from zoo.errors import DataError
 
 
 def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
-    """``key=value`` strings -> params, values parsed as YAML (`zoo.recipes.load_yaml`: 1e-3 is a float)."""
-    from zoo.recipes import load_yaml
+    """``key=value`` strings -> params, through the recipes' one parser (`zoo.recipes.split_override`)."""
+    from zoo.recipes import split_override
 
     params: dict[str, Any] = {}
     for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        found = split_override(item)
+        if found is None:
             raise DataError(f"--set {item!r}: expected KEY=VALUE, e.g. --set root=~/data/raccoon")
-        try:
-            params[key.strip()] = load_yaml(value) if value.strip() else ""
-        except yaml.YAMLError:
-            params[key.strip()] = value
+        params[found[0]] = found[1]
     return params
 
 

@@ -25,7 +25,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from zoo.interfaces.component import ComponentInfo, Meta, Param
-from zoo.preprocess import MODES
+
+#: the preprocessing modes a backbone may declare: name -> formula; `zoo.preprocess` implements
+#: them (one affine layer per framework)
+PREPROCESSING_MODES: dict[str, str] = {
+    "raw": "x unchanged (the backbone normalizes inside)",
+    "unit": "x / 255",
+    "tf": "x / 127.5 - 1",
+    "torch": "(x / 255 - ImageNet mean) / ImageNet std",
+    "caffe": "RGB to BGR, then x - ImageNet BGR mean (255 scale)",
+}
+MODES = PREPROCESSING_MODES
 
 WEIGHTS = Param("none", str, help="none, imagenet, or a path to a local weights file")
 

@@ -17,7 +17,7 @@ optionally, ``num_classes`` (int): the class count when the parameters alone fix
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,9 +138,3 @@ def declare_dataset(name: str, *, description: str, params: Mapping[str, Param] 
     returning the metadata (``{"classes": bool, "num_classes": int}``, the count optional)."""
     meta: Meta = classes if callable(classes) else {"classes": bool(classes)}
     return ComponentInfo("dataset", name, dict(params or {}), description, meta)
-
-
-def check_split_names(names: Sequence[str]) -> None:
-    bad = [n for n in names if n not in SPLITS]
-    if bad or "train" not in names:
-        raise ValueError(f"splits {list(names)}: need 'train' and only {SPLITS}")

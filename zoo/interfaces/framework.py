@@ -15,15 +15,92 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from zoo.assembly import Plan
-    from zoo.data.pipeline import Pipeline
-    from zoo.distributed import World
-    from zoo.training import Monitor
+from zoo.interfaces.errors import ZooError
+
+
+# -- what the core hands a framework: small protocols, so this contract imports nothing above it ----
+class Part(Protocol):
+    """One resolved component of a plan (`zoo.assembly.Part`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+class Plan(Protocol):
+    """A recipe resolved for one framework (`zoo.assembly.Plan`): its parts, sizes and settings
+    (``recipe.train`` is the `zoo.recipes.TrainSpec`), and the factories of its parts."""
+
+    framework: str
+    num_classes: int
+
+    @property
+    def recipe(self) -> Any: ...
+    @property
+    def backbone(self) -> Part: ...
+    @property
+    def vectorizer(self) -> Part: ...
+    @property
+    def head(self) -> Part: ...
+    @property
+    def input_size(self) -> tuple[int, int]: ...
+    @property
+    def encoding(self) -> str: ...
+    @property
+    def box_size(self) -> int: ...
+    @property
+    def preprocessing(self) -> str: ...
+    def build(self, kind: Any, **context: Any) -> Any: ...
+    def objective(self) -> Any: ...
+
+
+class Pipeline(Protocol):
+    """Batches of one split (`zoo.data.pipeline.Pipeline`): ``item(epoch, position)`` is a pure
+    function of (seed, epoch, position); ``batches(epoch)`` yields ``Batch(images, boxes, labels)``."""
+
+    batch_size: int
+    size: tuple[int, int]
+    workers: int
+
+    @property
+    def items_per_epoch(self) -> int: ...
+    def __len__(self) -> int: ...
+    def item(self, epoch: int, position: int) -> tuple[np.ndarray, np.ndarray, int]: ...
+    def batches(self, epoch: int = 0) -> Iterable[Any]: ...
+    def images(self, epoch: int = 0) -> Iterable[np.ndarray]: ...
+    def targets(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class World(Protocol):
+    """This process's place in a run (`zoo.distributed.World`)."""
+
+    rank: int
+    size: int
+    local_rank: int
+    local_size: int
+
+
+class Monitor(Protocol):
+    """The per-epoch bookkeeping a framework reports to (`zoo.training.Monitor`): it records,
+    scores and decides early stopping; the framework only stops when told. ``writes`` is False on
+    every process of a distributed run but rank 0."""
+
+    writes: bool
+
+    @property
+    def best_epoch(self) -> int: ...
+    @property
+    def epochs_done(self) -> int: ...
+    def end_batch(self, epoch: int, batch: int, loss: float) -> None: ...
+    def end_epoch(self, epoch: int, logs: dict[str, float], outputs: Outputs) -> bool: ...
+    def stopped_after(self, epochs_done: int) -> bool: ...
 
 
 @dataclass
@@ -73,15 +150,11 @@ class Framework(ABC):
         """Join the run's processes (`zoo.distributed`), once, before `build`, when
         ``world.size > 1``: set up the framework's own engine (a process group, a strategy) so that
         `fit` trains one model over all of them, on this process's device ``world.local_rank``."""
-        from zoo.errors import ZooError
-
         raise ZooError(f"framework {self.name!r} cannot train on several processes; use --nproc 1")
 
     def launch(self, nproc: int, argv: list[str]) -> int:
         """Run ``python -m zoo`` with `argv` as `nproc` processes of one run on this machine, through
         the framework's own launcher; return the exit status (0 when every process succeeded)."""
-        from zoo.errors import ZooError
-
         raise ZooError(f"framework {self.name!r} has no launcher for --nproc {nproc}; use --nproc 1")
 
     def check_built(self, kind: str, obj: Any) -> str | None:
@@ -92,6 +165,10 @@ class Framework(ABC):
     def flops(self, model: Any, plan: Plan) -> int | None:
         """Floating-point operations of one forward pass on one image, or None if not counted."""
         return None
+
+    def count_params(self, model: Any, plan: Plan) -> int:
+        """The model's parameter count, as `summary` reports it (override to skip its forward pass)."""
+        return self.summary(model, plan).params
 
     @abstractmethod
     def build(self, plan: Plan) -> Any:
@@ -133,13 +210,9 @@ class Framework(ABC):
         ``zoo.export.graph_outputs(raw_outputs, plan.encoding, xp)`` computes them with the
         framework's array namespace (``box`` normalized xyxy, ``probs`` for class heads).
         """
-        from zoo.errors import ZooError
-
         raise ZooError(f"framework {self.name!r} cannot export to ONNX; export a run of torch or keras")
 
     def save_backbone(self, model: Any, path: Path) -> Path:
         """Write the trained backbone's weights alone to `path` (its suffix from
         `backbone_weights_file`), loadable as ``backbone.weights=<path>`` by this framework."""
-        from zoo.errors import ZooError
-
         raise ZooError(f"framework {self.name!r} cannot save a backbone alone")

@@ -12,7 +12,7 @@ datasets without classes. Class heads also declare ``classes`` (K, 0 = from the 
 core consumes it to find K when the dataset cannot tell without its files, and does not pass it
 to the factory.
 
-Every head takes ``encoding`` (a `zoo.boxes.ENCODINGS` name) and ``activation`` (sigmoid or
+Every head takes ``encoding`` (a `BOX_ENCODINGS` name) and ``activation`` (sigmoid or
 linear). Core code encodes targets into that encoding and decodes predictions from it.
 
 Metadata: ``classes`` (bool, whether it predicts classes).
@@ -21,8 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from zoo.boxes import ENCODINGS
 from zoo.interfaces.component import ComponentInfo, Param
+
+#: the box encodings a head may declare: name -> (values per box, description); `zoo.boxes`
+#: implements them (encode, decode) for every framework
+BOX_ENCODINGS: dict[str, tuple[int, str]] = {
+    "xyxy": (4, "corners x1, y1, x2, y2"),
+    "xywh": (4, "top-left corner x1, y1 and width, height"),
+    "cxcywh": (4, "centre cx, cy and width, height"),
+    "square": (3, "square box: top-left x1, y1 and side (the mean of width and height)"),
+}
+ENCODINGS: tuple[str, ...] = tuple(BOX_ENCODINGS)
 
 ACTIVATIONS = ("sigmoid", "linear")
 CLASSES = Param(0, int, help="class count K; 0 takes it from the dataset (set it to build without the data)")

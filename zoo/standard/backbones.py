@@ -37,7 +37,7 @@ def _mobilenet_meta(p: Mapping[str, Any]) -> dict[str, Any]:
 BACKBONES = (
     declare_backbone(
         "simple_cnn",
-        description="seed 000's CNN: per entry of `filters`, Conv kxk + ReLU (+BN) + MaxPool 2",
+        description="seed 000's CNN: per entry of `filters`, Conv kxk (+ BatchNorm) + ReLU + MaxPool 2",
         params={
             "filters": Param([32], list, help="output channels of each conv block", items=int, ge=1, min_len=1),
             "kernel": Param(3, int, help="conv kernel size", ge=1),
@@ -46,15 +46,15 @@ BACKBONES = (
         },
         meta=_simple_cnn_meta,
     ),
-    declare_backbone("resnet18", description="ResNet-18 trunk (timm layout, written by hand on Keras)",
+    declare_backbone("resnet18", description="ResNet-18 trunk without pooling and classifier, timm's layer layout",
                      meta={"out_channels": 512, "preprocessing": "torch", "stride": 32, "min_input": 32}),
-    declare_backbone("resnet50", description="ResNet-50 trunk (timm / keras.applications)",
+    declare_backbone("resnet50", description="ResNet-50 trunk without pooling and classifier",
                      meta={"out_channels": 2048, "preprocessing": "torch", "stride": 32, "min_input": 32}),
-    declare_backbone("vgg16", description="VGG16 conv trunk, 14.7 M parameters (include_top=False)",
+    declare_backbone("vgg16", description="VGG16 convolutional trunk without the classifier, 14.7 M parameters",
                      meta={"out_channels": 512, "preprocessing": "torch", "stride": 32, "min_input": 32}),
     declare_backbone(
         "mobilenet_v2",
-        description="MobileNetV2 trunk up to out_relu, width multiplier alpha",
+        description="MobileNetV2 trunk up to its last 1x1 conv + ReLU6, width multiplier alpha",
         params={"alpha": Param(1.0, float, MOBILENET_ALPHAS, "width multiplier")},
         meta=_mobilenet_meta,
     ),

@@ -1,4 +1,5 @@
-"""Standard heads. Each dense layer is followed by ReLU (and dropout when set)."""
+"""Standard heads. Dropout (when set) comes before each dense layer; each hidden dense layer is
+followed by ReLU."""
 from __future__ import annotations
 
 from zoo.interfaces.component import Param

@@ -12,17 +12,18 @@
   the framework adapter (shapes, config round trip, training, checkpoints).
 * `check_loss_parity(name, params, frameworks)`: one loss, same values on every framework.
 * `available_frameworks()`: frameworks whose plugin and library are installed.
+* `plugin_components(plugin, framework)`: what a plugin registers, to parametrize over.
 
 See docs/writing-a-plugin.md.
 """
 from zoo.testing.conformance import ConformanceError, Report, check_component, check_dataset
 from zoo.testing.data import TINY, TinyDataset, tiny_dataset
-from zoo.testing.isolation import isolated
+from zoo.testing.isolation import isolated, plugin_components
 from zoo.testing.minimal import FrameworkUnavailable, available_frameworks, component_recipe
 from zoo.testing.parity import check_loss_parity, loss_inputs, loss_value
 
 __all__ = [
     "TINY", "ConformanceError", "FrameworkUnavailable", "Report", "TinyDataset", "available_frameworks",
     "check_component", "check_dataset", "check_loss_parity", "component_recipe", "isolated", "loss_inputs",
-    "loss_value", "tiny_dataset",
+    "loss_value", "plugin_components", "tiny_dataset",
 ]

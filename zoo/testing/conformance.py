@@ -177,8 +177,7 @@ def check_training(recipe: Recipe, framework: str, reg: Registry, report: Report
 
     engine = framework_engine(framework, reg)
     ds = dataset if dataset is not None else build_dataset(recipe, reg)
-    head_classes = bool(reg.info("head", recipe.head.name).metadata(recipe.head.params)["classes"])
-    plan = make_plan(recipe, framework, reg, num_classes=ds.num_classes if head_classes else 0)
+    plan = make_plan(recipe, framework, reg, num_classes=ds.num_classes)
     idx = np.asarray(ds.splits()["train"])[:BATCH]
     batch = Pipeline(ds, idx, recipe.input_size, len(idx))
     images = next(iter(batch.batches(0))).images

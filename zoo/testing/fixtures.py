@@ -11,7 +11,8 @@ Fixtures:
                      after the test. ``installed=("torch",)`` adds those installed plugins.
     tiny_data        `zoo.testing.tiny_dataset()` (16 images of 32 px)
 
-Helpers: `require_framework(name)` skips the test when the framework is not installed.
+Helpers: `require_framework(name)` skips the test when the framework is not installed;
+`conformance_test(plugin, framework)` is a test over every component the plugin registers.
 
 Import order guard: when torch (with torchvision) and TensorFlow are both installed, loading
 this plugin imports ``torch`` and ``torchvision.ops`` at once, before any test module. TensorFlow
@@ -46,7 +47,7 @@ _import_torch_before_tensorflow()
 from zoo.registry import Registry
 from zoo.testing.minimal import FrameworkUnavailable, framework_engine
 from zoo.testing.data import TinyDataset, tiny_dataset
-from zoo.testing.isolation import Installed, isolated
+from zoo.testing.isolation import Installed, isolated, plugin_components
 
 __all__ = ["register_plugin", "require_framework", "tiny_data", "zoo_registry"]
 
@@ -86,3 +87,22 @@ def require_framework(name: str, registry: Registry | None = None) -> Any:
         return framework_engine(name, registry)
     except FrameworkUnavailable as exc:
         pytest.skip(str(exc))
+
+
+def conformance_test(plugin: Any, framework: str, **options: Any) -> Callable[[str, str], None]:
+    """A test function parametrized over every component `plugin` registers for `framework`
+    (`zoo.testing.plugin_components`), each checked by `check_component` with `options` in an
+    isolated registry (the built-ins and `plugin`). In a plugin's test module::
+
+        test_component_conforms = conformance_test(my_plugin, "torch", train=False)
+    """
+    from zoo.testing.conformance import check_component
+
+    components = plugin_components(plugin, framework)
+
+    @pytest.mark.parametrize("kind,name", components, ids=[f"{k}-{n}" for k, n in components])
+    def test_component_conforms(kind: str, name: str) -> None:
+        with isolated(plugin) as reg:
+            check_component(kind, name, framework, registry=reg, **options)
+
+    return test_component_conforms

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from typing import Any
+from unittest.mock import patch
 
 from zoo import plugins
 from zoo.errors import PluginError
@@ -22,20 +23,11 @@ def plugin_name(obj: Any, index: int = 0) -> str:
 
 @contextmanager
 def _env(**values: str | None) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    """`values` in os.environ (None: unset) for the block, the environment restored after."""
+    with patch.dict(os.environ, {k: v for k, v in values.items() if v is not None}):
+        for k in [k for k, v in values.items() if v is None]:
+            os.environ.pop(k, None)
         yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _same_module_entry_points(objs: tuple[Any, ...]) -> list[str]:
@@ -69,3 +61,17 @@ only recorded, and a duplicate only refused, as in production)."""
                 if rec.name in names and rec.refused:  # in production only that name is refused
                     raise PluginError(rec.refused[0], rec.name)
         yield reg
+
+
+def plugin_components(plugin: Any, framework: str) -> list[tuple[str, str]]:
+    """``(kind, name)`` of every component `plugin` registers for `framework` (datasets aside),
+    read in an isolated registry: the list a plugin's conformance test is parametrized over, so a
+    new component is checked the day it is registered (timm's one test over the registry)::
+
+        @pytest.mark.parametrize("kind,name", plugin_components(my_plugin, "torch"))
+        def test_conforms(kind, name):
+            with isolated(my_plugin) as reg:
+                check_component(kind, name, "torch", registry=reg, train=False)
+    """
+    with isolated(plugin) as reg:
+        return sorted({(e.kind, e.name) for e in reg.entries(framework=framework) if e.kind != "dataset"})

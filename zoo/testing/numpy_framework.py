@@ -78,7 +78,7 @@ class Model:
         h, w = (s // 4 for s in plan.input_size)
         self.vectorizer = plan.build("vectorizer", in_channels=3, in_size=(h, w))
         self.head = plan.build("head", in_features=3, in_channels=3, num_classes=plan.num_classes)
-        self.losses = plan.build_losses()
+        self.objective = plan.objective()
 
     def features(self, images: np.ndarray) -> np.ndarray:
         x = preprocess.apply(images.astype(np.float32), self.plan.preprocessing)
@@ -106,16 +106,8 @@ class NumpyFramework(Framework):
         return Summary(stages, model.head.w.size + model.head.b.size, model.head.w.size, {"layout": "NHWC"})
 
     def _loss(self, model: Model, images: np.ndarray, target_xyxy: np.ndarray) -> float:
-        out = model(images)["box"]
-        total = 0.0
-        for part, fn in model.losses:
-            if part.meta["target"] != "box":
-                continue
-            if part.meta["space"] == "decoded":
-                total += part.weight * fn(boxes.decode(out, model.plan.encoding), target_xyxy)
-            else:
-                total += part.weight * fn(out, boxes.encode(target_xyxy, model.plan.encoding))
-        return total
+        total, _ = model.objective(model(images), target_xyxy, None)
+        return float(total)
 
     def fit(self, model: Model, plan: Any, train: Any, val: Any, monitor: Any, run_dir: Path, resume: bool) -> Model:
         lr = plan.recipe.train.lr * 50 * self.lr_scale

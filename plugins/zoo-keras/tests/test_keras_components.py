@@ -11,7 +11,7 @@ from zoo import boxes
 from zoo.errors import RecipeError
 from zoo.standard.backbones import MOBILENET_ALPHAS
 from zoo_keras._keras import keras
-from zoo_keras.parity import get_weights, set_weights
+from zoo_keras.weight_layout import get_weights, set_weights
 
 SIZE = (32, 32)
 BACKBONES = [("simple_cnn", {}), ("simple_cnn", {"filters": [8, 16], "padding": "same", "batch_norm": True}),

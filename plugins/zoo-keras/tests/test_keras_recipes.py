@@ -35,8 +35,8 @@ def _small(name: str, reg) -> recipes.Recipe:  # type: ignore[no-untyped-def]
 
 def _case(name: str, reg):  # type: ignore[no-untyped-def]
     recipe = _small(name, reg)
-    if "keras" in recipe.frameworks:
-        pytest.skip(f"recipe {name!r} excludes keras: {recipe.frameworks['keras']}")
+    if "keras" in recipe.unsupported_frameworks:
+        pytest.skip(f"recipe {name!r} excludes keras: {recipe.unsupported_frameworks['keras']}")
     classes = reg.info("head", recipe.head.name).metadata(recipe.head.params)["classes"]
     plan = make_plan(recipe, "keras", reg, num_classes=NUM_CLASSES if classes else 0)
     engine = reg.framework("keras")

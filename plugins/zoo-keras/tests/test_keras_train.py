@@ -109,7 +109,8 @@ def test_killed_and_resumed_run_equals_uninterrupted(tmp_path: Path) -> None:
 
 def test_schedules() -> None:
     from zoo_keras._keras import keras, ops
-    from zoo_keras.optim import Plateau, current_lr, l2_penalty, learning_rate, make_optimizer
+    from zoo.plugin import Plateau
+    from zoo_keras.optim import current_lr, l2_penalty, learning_rate, make_optimizer, step_plateau
 
     exp = learning_rate(TrainSpec(lr=0.1, schedule="exponential", decay_steps=10, decay_rate=0.5), 7)
     assert float(ops.convert_to_numpy(exp(15))) == pytest.approx(0.1 * 0.5 ** 1.5, rel=1e-5)
@@ -118,12 +119,12 @@ def test_schedules() -> None:
     assert float(ops.convert_to_numpy(cos(15))) == pytest.approx(0.001 + 0.099 * 0.5, rel=1e-4)
     assert float(ops.convert_to_numpy(cos(30))) == pytest.approx(0.001, rel=1e-4)
     assert learning_rate(TrainSpec(lr=0.1, schedule="plateau"), 10) == 0.1
-    spec = TrainSpec(lr=0.1, schedule="plateau", patience=2, factor=0.5, min_lr=0.03)
+    spec = TrainSpec(lr=0.1, schedule="plateau", plateau_patience=2, factor=0.5, min_lr=0.03)
     opt = make_optimizer(spec, 10)
     opt.build([keras.Variable(np.zeros(2, np.float32))])
-    plateau = Plateau(spec)
+    plateau = Plateau.of(spec)
     for loss, expected in [(1.0, 0.1), (1.0, 0.1), (1.0, 0.05), (0.99995, 0.05), (1.0, 0.03), (0.5, 0.03)]:
-        plateau.step(opt, loss)
+        step_plateau(plateau, opt, loss)
         assert current_lr(opt) == pytest.approx(expected, rel=1e-6)
     assert isinstance(make_optimizer(TrainSpec(optimizer="adamw", weight_decay=0.01), 1), keras.optimizers.AdamW)
     sgd = make_optimizer(TrainSpec(optimizer="sgd", momentum=0.8), 1)
@@ -163,7 +164,6 @@ def test_feed_without_the_tf_data_adapter_gives_the_same_batches(reg, monkeypatc
         np.testing.assert_array_equal(ba, bb)
     expected = next(iter(data.train.batches(1)))
     np.testing.assert_array_equal(first[0][0], expected.images.astype(np.float32))
-
 
 
 def _parts(model) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:  # type: ignore[no-untyped-def]

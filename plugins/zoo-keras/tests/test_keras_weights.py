@@ -11,7 +11,7 @@ import pytest
 
 from zoo.errors import WeightsError
 from zoo_keras._keras import keras
-from zoo_keras.parity import get_weights
+from zoo_keras.weight_layout import get_weights
 
 SIZE = (32, 32)
 

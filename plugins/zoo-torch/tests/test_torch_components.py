@@ -135,7 +135,7 @@ def test_head_without_dense(reg: Registry) -> None:
                      in_channels=7, num_classes=0)
     v = torch.randn(3, 4)
     assert _count(head) == 0 and torch.equal(head(v, None)["box"], v)
-    with pytest.raises(RecipeError, match="dense is false"):
+    with pytest.raises(RecipeError, match="dense: false"):
         reg.build("head", "box", "torch", {"dense": False}, in_features=10, in_channels=7, num_classes=0)
     with pytest.raises(RecipeError, match="num_classes is 0"):
         reg.build("head", "box_class", "torch", {}, in_features=10, in_channels=7, num_classes=0)

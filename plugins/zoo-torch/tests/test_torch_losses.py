@@ -95,12 +95,10 @@ def test_every_loss_is_tested(reg: Registry) -> None:
 
 
 def test_objective_weights_and_spaces(reg: Registry) -> None:
-    from zoo_torch.losses.objective import Objective
-
     plan = plan_for(reg, tiny_overrides(**{"head.encoding": "cxcywh", "loss.0.weight": 0.5, "loss.1.weight": 2.0}))
     target = boxes_xyxy(5)
     pred = torch.rand(5, 4)
-    total, parts = Objective(plan)({"box": pred}, target, torch.full((5,), -1))
+    total, parts = plan.objective()({"box": pred}, target, torch.full((5,), -1), xp=torch)
     encoded = boxes.encode(target.numpy(), "cxcywh")
     decoded = boxes.decode(pred.numpy(), "cxcywh")
     assert parts["smooth_l1"].item() == pytest.approx(_np_smooth_l1(pred.numpy(), encoded, 1.0), rel=1e-5)

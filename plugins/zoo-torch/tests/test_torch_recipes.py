@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from zoo_torch.losses.objective import Objective
+from zoo_torch.train import objective_loss
 from zoo_torch.optim import make_optimizer
 
 from torch_helpers import boxes_xyxy, images
@@ -32,8 +32,8 @@ def missing_data(recipe) -> str | None:  # type: ignore[no-untyped-def]
 
 def _recipe_or_skip(name: str, overrides: tuple[str, ...] = ()):
     recipe = get(name, overrides=overrides)
-    if "torch" in recipe.frameworks:
-        pytest.skip(f"recipe {name!r} declares torch unsupported: {recipe.frameworks['torch']}")
+    if "torch" in recipe.unsupported_frameworks:
+        pytest.skip(f"recipe {name!r} declares torch unsupported: {recipe.unsupported_frameworks['torch']}")
     return recipe
 
 
@@ -59,13 +59,13 @@ def test_recipe_builds_and_learns(reg: Registry, name: str) -> None:
     assert (out["logits"].shape == (2, k)) if k else ("logits" not in out)
     feats = model.backbone(model.preprocess(x))
     assert feats.shape[1] == plan.backbone.meta["out_channels"]
-    objective = Objective(plan)
+    objective = plan.objective()
     # the recipe's optimizer, with a step small enough that first order dominates
     optimizer = make_optimizer(model.parameters(), replace(plan.recipe.train, lr=min(plan.recipe.train.lr, 1e-5)))
 
     def loss() -> torch.Tensor:
         torch.manual_seed(0)  # same dropout masks before and after the step
-        return objective(model(x), target, labels)[0]
+        return objective_loss(objective, model(x), target, labels)
 
     before = loss()
     optimizer.zero_grad()

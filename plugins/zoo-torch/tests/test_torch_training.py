@@ -88,7 +88,7 @@ def test_optimizers_schedules_precision(reg: Registry, tmp_path: Path, monkeypat
 
     monkeypatch.setattr(TorchFramework, "build", spied_build)
     extra = {"train.optimizer": optimizer, "train.schedule": schedule, "train.precision": precision,
-             "train.weight_decay": 0.01, "train.decay_steps": 2, "train.patience": 1}
+             "train.weight_decay": 0.01, "train.decay_steps": 2, "train.plateau_patience": 1}
     if schedule == "plateau":  # a learning rate too small to move val_loss by min_delta: a plateau
         extra.update({"train.epochs": 3, "train.lr": 1e-9, "train.factor": 0.5, "train.min_lr": 0})
     run = _train(reg, tmp_path / "run", **extra)
@@ -152,9 +152,9 @@ def test_schedules() -> None:
                                  0.1 + 0.9 * 0.5 * (1 + math.cos(3 * math.pi / 4))])
     exp = lrs(TrainSpec(epochs=1, lr=1.0, schedule="exponential", decay_steps=2, decay_rate=0.5), 3)
     assert exp == pytest.approx([1.0, 0.5**0.5, 0.5])
-    plateau = lrs(TrainSpec(epochs=4, lr=1.0, schedule="plateau", factor=0.5, patience=1, min_lr=0.3), 1,
+    plateau = lrs(TrainSpec(epochs=4, lr=1.0, schedule="plateau", factor=0.5, plateau_patience=1, min_lr=0.3), 1,
                   [1.0, 1.0, 1.0, 1.0])
-    assert plateau == pytest.approx([1.0, 1.0, 0.5, 0.3])  # Keras: reduce after `patience` bad epochs
+    assert plateau == pytest.approx([1.0, 1.0, 0.5, 0.3])  # Keras: reduce after `plateau_patience` bad epochs
     assert lrs(TrainSpec(epochs=1, lr=0.1), 2) == [0.1, 0.1]
 
 

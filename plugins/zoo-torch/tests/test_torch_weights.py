@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from safetensors.torch import save_file
-from zoo_torch import parity
+from zoo_torch import weight_layout
 
 from torch_helpers import images, plan_for, tiny_overrides
 from zoo.errors import WeightsError
@@ -99,19 +99,19 @@ def test_imagenet_offline_names_the_file(tmp_path: Path) -> None:
 
 def test_parity_layout_round_trip(reg: Registry) -> None:
     net = _build(reg, "resnet18", "none")
-    arrays = parity.get_weights(net)
+    arrays = weight_layout.get_weights(net)
     n_layers = sum(isinstance(m, (torch.nn.Conv2d, torch.nn.BatchNorm2d)) for m in net.modules())
     assert len(arrays) == 20 * 1 + 20 * 4 and n_layers == 40  # 20 convs (no bias), 20 BNs
     assert arrays[0].shape == (7, 7, 3, 64) and [a.shape for a in arrays[1:5]] == [(64,)] * 4
     rng = np.random.default_rng(0)
     new = [rng.normal(size=a.shape).astype(np.float32) for a in arrays]
     new = [np.abs(a) + 0.5 if i % 5 == 4 else a for i, a in enumerate(new)]  # positive moving_var
-    parity.set_weights(net, new)
-    assert all(np.array_equal(a, b) for a, b in zip(parity.get_weights(net), new))
+    weight_layout.set_weights(net, new)
+    assert all(np.array_equal(a, b) for a, b in zip(weight_layout.get_weights(net), new))
     head = reg.build("head", "box_class", "torch", {"hidden": [6]}, in_features=5, in_channels=3, num_classes=2)
-    assert [a.shape for a in parity.get_weights(head)] == [(5, 6), (6,), (6, 4), (4,), (5, 2), (2,)]
+    assert [a.shape for a in weight_layout.get_weights(head)] == [(5, 6), (6,), (6, 4), (4,), (5, 2), (2,)]
     with pytest.raises(ValueError, match="weight arrays"):
-        parity.set_weights(head, new[:3])
+        weight_layout.set_weights(head, new[:3])
 
 
 def test_dense_after_flatten_matches_nhwc_formula(reg: Registry) -> None:
@@ -119,7 +119,7 @@ def test_dense_after_flatten_matches_nhwc_formula(reg: Registry) -> None:
     feat = torch.randn(2, 3, 2, 2)
     flat = reg.build("vectorizer", "flatten", "torch", {}, in_channels=3, in_size=(2, 2))(feat)
     head = reg.build("head", "box", "torch", {"activation": "linear"}, in_features=12, in_channels=3, num_classes=0)
-    kernel, bias = parity.get_weights(head)
+    kernel, bias = weight_layout.get_weights(head)
     nhwc = feat.permute(0, 2, 3, 1).reshape(2, -1).numpy()
     assert np.allclose(head(flat, None)["box"].detach().numpy(), nhwc @ kernel + bias, atol=1e-6)
 

@@ -27,11 +27,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from zoo.data.splits import stratified_split
-from zoo.datasets import inside_root
-from zoo.datasets.images import inspect_image, load_image, to_rgb
-from zoo.errors import DataError
-from zoo.interfaces import DataReport, Dataset, Sample
+from zoo.plugin import (
+    DataError, DataReport, Dataset, Sample, inside_root, inspect_image, load_image, stratified_split, to_rgb,
+)
 
 
 @dataclass

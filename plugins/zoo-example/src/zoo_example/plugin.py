@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo import hookimpl
-from zoo.interfaces import Param, declare_backbone, declare_dataset, declare_loss
+from zoo.plugin import Param, declare_backbone, declare_dataset, declare_loss, hookimpl
 
 EFFICIENTNET_B0 = declare_backbone(
     "efficientnet_b0",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import WeightsError
+from zoo.plugin import WeightsError
 
 
 def efficientnet_b0(*, input_size: tuple[int, int], weights: str = "none") -> Any:

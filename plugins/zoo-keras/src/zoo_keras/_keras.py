@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from zoo.progress import quiet_native_stderr, verbose  # noqa: E402
+from zoo.plugin import quiet_native_stderr, verbose  # noqa: E402
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 if not verbose():

@@ -11,12 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zoo.data.pipeline import Pipeline
-from zoo.training import Monitor
+from zoo.plugin import Monitor, Pipeline
 
 from zoo_keras import checkpoint
 from zoo_keras._keras import keras, ops
-from zoo_keras.optim import Plateau, current_lr
+from zoo_keras.optim import current_lr, step_plateau
 from zoo_keras.predict import predict_outputs
 
 
@@ -59,7 +58,7 @@ class EpochEnd(keras.callbacks.Callback):
         if logs is not None:
             logs.update(row)
         if self.plateau is not None:
-            self.plateau.step(optimizer, row["val_loss"])
+            step_plateau(self.plateau, optimizer, row["val_loss"])
         if self.monitor.end_epoch(epoch, row, outputs):
             model.stop_training = True
         if not self.monitor.writes:  # several processes: the chief alone writes

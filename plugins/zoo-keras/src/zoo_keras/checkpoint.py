@@ -14,15 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from zoo import runs
-from zoo.errors import WeightsError, ZooError
+from zoo.plugin import CHECKPOINT_DIR, WeightsError, ZooError, atomic_path, atomic_write
 
 STATE = "state.npz"
 BEST = "best.weights.h5"
 
 
 def directory(run_dir: Path) -> Path:
-    return Path(run_dir) / runs.CHECKPOINT
+    return Path(run_dir) / CHECKPOINT_DIR
 
 
 def save_state(run_dir: Path, model: Any, optimizer: Any, epoch: int, extra: dict[str, Any]) -> Path:
@@ -36,7 +35,7 @@ def save_state(run_dir: Path, model: Any, optimizer: Any, epoch: int, extra: dic
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     path = directory(run_dir) / STATE
-    runs.atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
     return path
 
 
@@ -89,7 +88,7 @@ def load_weights(model: Any, path: Path, fix: str = "train the run again or rest
 
 def save_weights_atomic(model: Any, path: Path) -> Path:
     """``model.save_weights(path)`` via a temporary ``.weights.h5`` file and a rename."""
-    with runs.atomic_path(Path(path)) as tmp:
+    with atomic_path(Path(path)) as tmp:
         model.save_weights(tmp)
     return Path(path)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.data.pipeline import Pipeline
+from zoo.plugin import Pipeline
 
 
 def dataset(pipeline: Pipeline, epoch: int) -> Any:

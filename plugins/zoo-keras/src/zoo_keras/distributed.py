@@ -26,7 +26,7 @@ import sys
 import time
 from typing import Any
 
-from zoo.distributed import World, free_ports, threads_per_process
+from zoo.plugin import World, free_ports, threads_per_process
 
 _STRATEGY: Any = None
 _WORLD = World()

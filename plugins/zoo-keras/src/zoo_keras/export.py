@@ -13,8 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from zoo.assembly import Plan
-from zoo.export import INPUT, graph_outputs
+from zoo.plugin import ONNX_INPUT, Plan, graph_outputs
 
 from zoo_keras._keras import keras, ops
 
@@ -22,7 +21,7 @@ from zoo_keras._keras import keras, ops
 def deployed(model: Any, plan: Plan) -> Any:
     """uint8 RGB (N, H, W, 3) -> ``{"box": xyxy[, "probs"]}``: the localizer plus the core's decoding."""
     height, width = plan.input_size
-    image = keras.Input((height, width, 3), dtype="uint8", name=INPUT)
+    image = keras.Input((height, width, 3), dtype="uint8", name=ONNX_INPUT)
     raw = model(ops.cast(image, "float32"), training=False)
     return keras.Model(image, graph_outputs(dict(raw), plan.encoding, ops), name="deployed")
 
@@ -32,7 +31,7 @@ def export_onnx(model: Any, plan: Plan, path: Path, *, opset: int, dynamic_batch
     import tensorflow as tf
 
     height, width = plan.input_size
-    spec = tf.TensorSpec((None if dynamic_batch else 1, height, width, 3), tf.uint8, name=INPUT)
+    spec = tf.TensorSpec((None if dynamic_batch else 1, height, width, 3), tf.uint8, name=ONNX_INPUT)
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # tf2onnx probes np.object

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from zoo.data.pipeline import Pipeline
+from zoo.plugin import Pipeline
 
 from zoo_keras._keras import keras  # noqa: F401 - selects the backend before tensorflow is used
 

@@ -8,12 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from zoo.assembly import Plan
-from zoo.data.pipeline import Pipeline
-from zoo.distributed import World
-from zoo.errors import ZooError
-from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
-from zoo.training import Monitor
+from zoo.plugin import Framework, Monitor, Outputs, Pipeline, Plan, Stage, Summary, World, ZooError
 
 from zoo_keras._keras import keras
 
@@ -71,6 +66,9 @@ class KerasFramework(Framework):
 
         with scope():
             return build_localizer(plan)
+
+    def count_params(self, model: Any, plan: Plan) -> int:
+        return _count(model.weights)
 
     def summary(self, model: Any, plan: Plan) -> Summary:
         h, w = plan.input_size

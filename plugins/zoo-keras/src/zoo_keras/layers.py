@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.preprocess import scale_offset
+from zoo.plugin import preprocess
 
 from zoo_keras._keras import keras, layers, ops
 
@@ -16,7 +16,7 @@ class Preprocess(layers.Layer):
     def __init__(self, mode: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.mode = mode
-        scale, offset, self.flip = scale_offset(mode)
+        scale, offset, self.flip = preprocess.scale_offset(mode)
         self.scale = tuple(float(s) for s in scale)
         self.offset = tuple(float(o) for o in offset)
 

@@ -11,20 +11,19 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from zoo import boxes, init
-from zoo.assembly import Part, Plan
+from zoo.plugin import Objective, Plan, share_initial_weights
 
-from zoo_keras import parity
+from zoo_keras import weight_layout
 from zoo_keras._keras import keras, layers, ops
 from zoo_keras.layers import Preprocess
 
-Objective = Callable[[dict[str, Any], dict[str, Any]], Any]
+LossFn = Callable[[dict[str, Any], dict[str, Any]], Any]
 
 
 class Localizer(keras.Model):
     """A functional model whose loss is its recipe's objective (see the module docstring)."""
 
-    objective: Objective | None = None
+    objective: LossFn | None = None
     #: c of the L2 term c * sum(w^2) added to the loss (adam / sgd weight decay, torch-style)
     l2: float = 0.0
 
@@ -62,29 +61,16 @@ class Localizer(keras.Model):
         return distributed.shaped_logs(logs) if distributed.multi_worker(self.distribute_strategy) else logs
 
 
-def make_objective(plan: Plan, terms: list[tuple[Part, Any]]) -> Objective:
-    """``objective(pred, target) -> scalar``: sum of weight * term. `target` holds ``box``
-    (N, 4) normalized xyxy and ``label`` (N,); box terms get the encoded or decoded box as their
-    metadata's ``space`` says, class terms the logits and labels."""
-    encoding = plan.encoding
+def make_objective(objective: Objective) -> LossFn:
+    """``objective(pred, target) -> scalar``: the core's objective in Keras ops. `target` holds
+    ``box`` (N, 4) normalized xyxy and ``label`` (N,)."""
 
-    def objective(pred: dict[str, Any], target: dict[str, Any]) -> Any:
-        box = ops.cast(pred["box"], "float32")
-        true = ops.cast(target["box"], "float32")
-        total = None
-        for part, fn in terms:
-            meta = part.meta
-            if meta["target"] == "class":
-                value = fn(pred["logits"], target["label"])
-            elif meta["space"] == "decoded":
-                value = fn(boxes.decode(box, encoding, xp=ops), true)
-            else:
-                value = fn(box, boxes.encode(true, encoding, xp=ops))
-            value = value * part.weight
-            total = value if total is None else total + value
+    def loss(pred: dict[str, Any], target: dict[str, Any]) -> Any:
+        outputs = {**pred, "box": ops.cast(pred["box"], "float32")}
+        total, _ = objective(outputs, ops.cast(target["box"], "float32"), target["label"], xp=ops)
         return total
 
-    return objective
+    return loss
 
 
 @contextmanager
@@ -115,14 +101,15 @@ def build_localizer(plan: Plan) -> Localizer:
         inputs = keras.Input((h, w, 3), name="image")
         fmap = backbone(Preprocess(plan.preprocessing, name="preprocess")(inputs))
         channels, size = int(fmap.shape[-1]), (int(fmap.shape[1]), int(fmap.shape[2]))
+        plan.check_feature_map(channels, size)
         vectorizer = _as_part(plan.build("vectorizer", in_channels=channels, in_size=size), "vectorizer")
         vector = vectorizer(fmap)
         head = _as_part(plan.build("head", in_features=int(vector.shape[-1]), in_channels=channels,
                                    num_classes=plan.num_classes), "head")
         pooled = layers.GlobalAveragePooling2D(name="pooled")(fmap) if getattr(head, "uses_pooled", False) else None
         outputs = head(vector, pooled)
-    init.share_initial_weights(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head},
-                               parity.get_weights, parity.set_weights)
+    share_initial_weights(plan, {"backbone": backbone, "vectorizer": vectorizer, "head": head},
+                          weight_layout.get_weights, weight_layout.set_weights)
     model = Localizer(inputs, dict(outputs), name=f"{plan.recipe.name}_keras".replace("-", "_"))
-    model.objective = make_objective(plan, plan.build_losses())
+    model.objective = make_objective(plan.objective())
     return model

@@ -3,14 +3,15 @@
 adam and sgd take ``weight_decay`` as an L2 term on the gradient (as torch's Adam / SGD; the
 localizer adds it to the loss, see `l2_penalty`); adamw decays decoupled (Keras' AdamW = torch's).
 Schedules: exponential ``lr * rate ** (step / decay_steps)`` (continuous) and cosine from lr to
-min_lr over all steps are Keras schedules of the optimizer's step count; plateau is `Plateau`,
-a callback on val_loss whose state is checkpointed.
+min_lr over all steps are Keras schedules of the optimizer's step count; plateau is the core's
+`zoo.plugin.Plateau` rule, stepped on val_loss by `zoo_keras.callbacks.EpochEnd` (its state is
+checkpointed); this plugin only reads and writes the learning rate.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from zoo.recipes import ADAM_EPSILON, TrainSpec
+from zoo.plugin import ADAM_EPSILON, Plateau, TrainSpec
 
 from zoo_keras._keras import keras, ops
 
@@ -48,33 +49,10 @@ def current_lr(optimizer: Any) -> float:
     return float(ops.convert_to_numpy(optimizer.learning_rate))
 
 
-class Plateau:
-    """Keras' ReduceLROnPlateau on val_loss (mode min, min_delta 1e-4 absolute, cooldown 0), as
-    zoo-torch: after ``patience`` epochs without improvement, lr = max(lr * factor, min_lr).
-    Its state (best, wait) is checkpointed, which Keras' callback does not allow."""
-
-    MIN_DELTA = 1e-4
-
-    def __init__(self, spec: TrainSpec) -> None:
-        self.factor, self.patience, self.min_lr = spec.factor, spec.patience, spec.min_lr
-        self.best = float("inf")
-        self.wait = 0
-
-    def step(self, optimizer: Any, val_loss: float) -> None:
-        if val_loss < self.best - self.MIN_DELTA:
-            self.best, self.wait = val_loss, 0
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            lr = current_lr(optimizer)
-            optimizer.learning_rate.assign(max(lr * self.factor, self.min_lr))
-            self.wait = 0
-
-    def state(self) -> dict[str, float]:
-        return {"best": self.best, "wait": self.wait}
-
-    def restore(self, state: dict[str, float]) -> None:
-        self.best, self.wait = float(state["best"]), int(state["wait"])
+def step_plateau(plateau: Plateau, optimizer: Any, val_loss: float) -> None:
+    """One epoch of the core's plateau rule on the optimizer's learning rate."""
+    if plateau.step(val_loss):
+        optimizer.learning_rate.assign(plateau.reduce(current_lr(optimizer)))
 
 
 def scale_backbone_lr(optimizer: Any, backbone_variables: list[Any], spec: TrainSpec, steps_per_epoch: int) -> None:
@@ -87,7 +65,7 @@ def scale_backbone_lr(optimizer: Any, backbone_variables: list[Any], spec: Train
     rate of those variables also carries the factor that restores the per-variable correction
     from `zoo.finetune.unfrozen_step` on.
     """
-    from zoo import finetune
+    from zoo.plugin import finetune
 
     multiplier = finetune.backbone_lr_multiplier(spec)
     first = finetune.unfrozen_step(spec, steps_per_epoch)

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.hookspecs import hookimpl
-from zoo.standard.backbones import EFFICIENTNET_LITE
-from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
+from zoo.plugin import EFFICIENTNET_LITE, EFFICIENTNET_LITE_IMAGENET, hookimpl
 
 FW = "keras"
 KERAS_HUB_LICENSES = {"resnet50": "MIT", "vgg16": "CC-BY-4.0", "mobilenet_v2": "Apache-2.0"}

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from zoo.interfaces.framework import Outputs
+from zoo.plugin import Outputs
 
 from zoo_keras.feed import float_images
 

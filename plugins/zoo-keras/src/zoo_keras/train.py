@@ -6,18 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo import finetune
-from zoo.assembly import Plan
-from zoo.data.pipeline import Pipeline
-from zoo.errors import ZooError
-from zoo.progress import bars
-from zoo.training import Monitor
+from zoo.plugin import Monitor, Pipeline, Plan, Plateau, ZooError, bars, finetune
 
 from zoo_keras import checkpoint, distributed
 from zoo_keras._keras import keras
 from zoo_keras.callbacks import EpochEnd
 from zoo_keras.feed import train_dataset
-from zoo_keras.optim import Plateau, l2_penalty, make_optimizer, scale_backbone_lr
+from zoo_keras.optim import l2_penalty, make_optimizer, scale_backbone_lr
 
 
 def seed_everything(seed: int) -> None:
@@ -76,7 +71,7 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
                        "(BatchNorm statistics are then each replica's)")
     with scope():
         optimizer = compile_model(model, plan, steps)
-    plateau = Plateau(spec) if spec.schedule == "plateau" else None
+    plateau = Plateau.of(spec) if spec.schedule == "plateau" else None
     initial_epoch = 0
     if resume:
         meta = checkpoint.load_state(run_dir, model, optimizer)
@@ -84,9 +79,7 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
             initial_epoch = int(meta["epoch"]) + 1
             if plateau is not None and meta["extra"].get("plateau"):
                 plateau.restore(meta["extra"]["plateau"])
-    stopped_early = bool(monitor.patience) and monitor.epochs_done >= initial_epoch > 0 and \
-        initial_epoch - 1 - monitor.best_epoch >= monitor.patience
-    if initial_epoch < spec.epochs and not stopped_early:
+    if initial_epoch < spec.epochs and not monitor.stopped_after(initial_epoch):
         callback = EpochEnd(train, val, monitor, run_dir, plateau)
         for phase in finetune.phases(spec, initial_epoch):
             set_frozen(model, phase.frozen)

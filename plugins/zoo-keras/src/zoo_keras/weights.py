@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import WeightsError
-from zoo.weights import download_or_fail
+from zoo.plugin import WeightsError, download_or_fail
 
 #: keras.applications' download location of the ImageNet files (as in their source)
 BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications/"

@@ -1,6 +1,7 @@
 """Training state in ``run_dir/checkpoint/``, written atomically (temp file + os.replace):
 
-    state.pt           model, optimizer, schedule, RNG states, epochs done, stopped flag
+    state.pt           model, optimizer, schedule, RNG states, epochs done, whether early stopping
+                       ended the run (informative: on resume `Monitor.stopped_after` decides)
     best.safetensors   weights of the best-val_loss epoch so far
 """
 from __future__ import annotations
@@ -13,8 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from zoo.errors import WeightsError
-from zoo.runs import atomic_path
+from zoo.plugin import WeightsError, atomic_path
 
 STATE = "state.pt"
 BEST = "best.safetensors"

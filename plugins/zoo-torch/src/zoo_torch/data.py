@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from zoo.data.pipeline import Pipeline
+from zoo.plugin import Pipeline
 
 
 class PositionDataset(Dataset):  # type: ignore[type-arg]

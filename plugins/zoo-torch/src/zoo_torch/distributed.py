@@ -13,8 +13,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from zoo.distributed import World
-from zoo.errors import ZooError
+from zoo.plugin import World, ZooError
 
 
 def active() -> bool:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from zoo.export import INPUT, graph_outputs
+from zoo.plugin import ONNX_INPUT, graph_outputs
 
 if TYPE_CHECKING:
-    from zoo.assembly import Plan
+    from zoo.plugin import Plan
 
 
 class Deployed(nn.Module):
@@ -38,7 +38,7 @@ def export_onnx(model: nn.Module, plan: Plan, path: Path, *, opset: int, dynamic
     wrapper = Deployed(model, plan.encoding).to("cpu").eval()
     example = torch.zeros(2 if dynamic_batch else 1, height, width, 3, dtype=torch.uint8)
     names = ["box", "probs"] if plan.num_classes else ["box"]
-    shapes = {INPUT: {0: torch.export.Dim("batch")}} if dynamic_batch else None
+    shapes = {ONNX_INPUT: {0: torch.export.Dim("batch")}} if dynamic_batch else None
     with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
-        torch.onnx.export(wrapper, (example,), str(path), input_names=[INPUT], output_names=names,
+        torch.onnx.export(wrapper, (example,), str(path), input_names=[ONNX_INPUT], output_names=names,
                           opset_version=opset, dynamo=True, dynamic_shapes=shapes, external_data=False)

@@ -10,17 +10,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from zoo.distributed import World, threads_per_process
-from zoo.errors import WeightsError
-from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
+from zoo.plugin import Framework, Outputs, Stage, Summary, WeightsError, World, threads_per_process
 from zoo_torch import checkpoint
 from zoo_torch.model import Localizer, build_localizer
 from zoo_torch.train import fit, infer
 
 if TYPE_CHECKING:
-    from zoo.assembly import Plan
-    from zoo.data.pipeline import Pipeline
-    from zoo.training import Monitor
+    from zoo.plugin import Monitor, Pipeline, Plan
 
 
 def _cpu_count() -> int:
@@ -85,6 +81,9 @@ class TorchFramework(Framework):
 
     def build(self, plan: Plan) -> Localizer:
         return build_localizer(plan).to(self._device)
+
+    def count_params(self, model: Localizer, plan: Plan) -> int:
+        return _count(model)
 
     def summary(self, model: Localizer, plan: Plan) -> Summary:
         height, width = plan.input_size

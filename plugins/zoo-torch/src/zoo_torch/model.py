@@ -12,14 +12,12 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from zoo import preprocess
-from zoo import init
-from zoo.errors import PluginError
-from zoo_torch import parity
-from zoo_torch.backbones.common import keras_init
+from zoo.plugin import preprocess, share_initial_weights
+from zoo_torch import weight_layout
+from zoo_torch.backbones.common import glorot
 
 if TYPE_CHECKING:
-    from zoo.assembly import Plan
+    from zoo.plugin import Plan
 
 
 class Preprocess(nn.Module):
@@ -71,21 +69,17 @@ def build_localizer(plan: Plan, pretrained: bool = True) -> Localizer:
     backbone with weights "none" (for loading a saved run without touching the network)."""
     torch.manual_seed(plan.recipe.train.seed)
     height, width = plan.input_size
-    params = dict(plan.backbone.params)
     if not pretrained:
-        params["weights"] = "none"
-    backbone = plan.registry.build("backbone", plan.backbone.name, plan.framework, params,
-                                   input_size=(height, width))
+        plan = plan.with_backbone_weights("none")
+    backbone = plan.build("backbone", input_size=(height, width))
     probe = torch.zeros(1, 3, height, width)
     with torch.no_grad():
         features = backbone.eval()(probe)
         channels, size = int(features.shape[1]), (int(features.shape[2]), int(features.shape[3]))
-        declared = plan.backbone.meta["out_channels"]
-        if channels != declared:
-            raise PluginError(f"backbone {plan.backbone.name!r} gives {channels} channels but declares {declared}")
+        plan.check_feature_map(channels, size)
         vectorizer = plan.build("vectorizer", in_channels=channels, in_size=size)
         in_features = int(vectorizer.eval()(features).shape[1])
     head = plan.build("head", in_features=in_features, in_channels=channels, num_classes=plan.num_classes)
-    parts = {"backbone": backbone, "vectorizer": keras_init(vectorizer), "head": keras_init(head)}
-    init.share_initial_weights(plan, parts, parity.get_weights, parity.set_weights)
+    parts = {"backbone": backbone, "vectorizer": glorot(vectorizer), "head": glorot(head)}
+    share_initial_weights(plan, parts, weight_layout.get_weights, weight_layout.set_weights)
     return Localizer(plan.preprocessing, backbone.train(), vectorizer.train(), head)

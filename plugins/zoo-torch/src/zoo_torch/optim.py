@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from zoo.recipes import ADAM_EPSILON, TrainSpec
+from zoo.plugin import ADAM_EPSILON, Plateau, TrainSpec
 
 
 def make_optimizer(params: Iterable[torch.nn.Parameter], spec: TrainSpec) -> torch.optim.Optimizer:
@@ -25,36 +25,6 @@ def make_optimizer(params: Iterable[torch.nn.Parameter], spec: TrainSpec) -> tor
     raise ValueError(f"unknown optimizer {spec.optimizer!r}; valid: adam, adamw, sgd")
 
 
-class Plateau:
-    """Keras' ReduceLROnPlateau (mode min, min_delta 1e-4 absolute, cooldown 0): after `patience`
-    epochs without improvement, lr = max(lr * factor, min_lr). (torch's waits one epoch longer.)"""
-
-    MIN_DELTA = 1e-4
-
-    def __init__(self, optimizer: torch.optim.Optimizer, factor: float, patience: int, min_lr: float) -> None:
-        self.optimizer, self.factor, self.patience, self.min_lr = optimizer, factor, patience, min_lr
-        self.best, self.wait = math.inf, 0
-
-    def step(self, value: float) -> None:
-        if value < self.best - self.MIN_DELTA:
-            self.best, self.wait = value, 0
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            for group in self.optimizer.param_groups:
-                if group["lr"] > self.min_lr:
-                    group["lr"] = max(group["lr"] * self.factor, self.min_lr)
-            self.wait = 0
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"best": self.best, "wait": self.wait, "lr": [g["lr"] for g in self.optimizer.param_groups]}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.best, self.wait = state["best"], state["wait"]
-        for group, lr in zip(self.optimizer.param_groups, state["lr"]):
-            group["lr"] = lr
-
-
 class Schedule:
     """The recipe's schedule; call `step_batch` after every optimizer step and `step_epoch`
     with the epoch's val_loss."""
@@ -63,8 +33,9 @@ class Schedule:
         self.kind = spec.schedule
         self.optimizer = optimizer
         self.scheduler: Any = None
+        self.plateau: Plateau | None = None
         if self.kind == "plateau":
-            self.scheduler = Plateau(optimizer, spec.factor, spec.patience, spec.min_lr)
+            self.plateau = Plateau.of(spec)
         elif self.kind == "exponential":
             rate, steps = spec.decay_rate, spec.decay_steps
             self.scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: rate ** (s / steps))
@@ -89,12 +60,19 @@ class Schedule:
             self.scheduler.step()
 
     def step_epoch(self, val_loss: float) -> None:
-        if self.kind == "plateau":
-            self.scheduler.step(val_loss)
+        if self.plateau is not None and self.plateau.step(val_loss):
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.plateau.reduce(group["lr"])
 
     def state_dict(self) -> dict[str, Any]:
+        if self.plateau is not None:
+            return {**self.plateau.state(), "lr": [g["lr"] for g in self.optimizer.param_groups]}
         return self.scheduler.state_dict() if self.scheduler is not None else {}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        if self.scheduler is not None and state:
+        if self.plateau is not None and state:
+            self.plateau.restore(state)
+            for group, lr in zip(self.optimizer.param_groups, state["lr"]):
+                group["lr"] = lr
+        elif self.scheduler is not None and state:
             self.scheduler.load_state_dict(state)

@@ -24,20 +24,14 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from zoo import finetune
-from zoo.interfaces.framework import Outputs
-from zoo.progress import bars
-from zoo.recipes import TrainSpec
-from zoo.runs import CHECKPOINT
+from zoo.plugin import CHECKPOINT_DIR, Objective, Outputs, TrainSpec, bars, finetune
 from zoo_torch import checkpoint
 from zoo_torch import distributed as ddp
-from zoo_torch.losses.objective import Objective
+from zoo_torch.data import loader
 from zoo_torch.optim import Schedule, make_optimizer
 
 if TYPE_CHECKING:
-    from zoo.assembly import Plan
-    from zoo.data.pipeline import Pipeline
-    from zoo.training import Monitor
+    from zoo.plugin import Monitor, Pipeline, Plan
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
@@ -50,20 +44,9 @@ def weighted_batches(pipeline: Pipeline, epoch: int) -> Iterator[tuple[Batch, fl
 
 def batches(pipeline: Pipeline, epoch: int) -> Iterator[Batch]:
     """(uint8 NHWC images, xyxy boxes, labels) tensors of `epoch` (this rank's parts when the
-    pipeline is sharded): through zoo_torch.data's DataLoader when that module exists, else the
-    pipeline's numpy batches."""
-    try:
-        from zoo_torch.data import loader
-    except ModuleNotFoundError as exc:
-        if exc.name != "zoo_torch.data":
-            raise
-        for b in pipeline.batches(epoch):
-            yield (torch.from_numpy(np.require(b.images, requirements=["C_CONTIGUOUS", "WRITEABLE"])),
-                   torch.from_numpy(np.require(b.boxes, requirements=["WRITEABLE"])),
-                   torch.from_numpy(np.require(b.labels, requirements=["WRITEABLE"])))
-        return
-    for images, boxes, labels in loader(pipeline, epoch):
-        yield torch.as_tensor(images), torch.as_tensor(boxes), torch.as_tensor(labels)
+    pipeline is sharded), through `zoo_torch.data.loader` with ``pipeline.workers`` worker
+    processes (``zoo train --workers``)."""
+    yield from loader(pipeline, epoch, workers=pipeline.workers)
 
 
 def to_input(images: torch.Tensor | np.ndarray, device: torch.device, channels_last: bool) -> torch.Tensor:
@@ -90,6 +73,13 @@ def infer(model: torch.nn.Module, images: Any, device: torch.device, precision: 
     return {k: v.float() for k, v in out.items()}
 
 
+def objective_loss(objective: Objective, outputs: dict[str, torch.Tensor], target: torch.Tensor,
+                   labels: torch.Tensor) -> torch.Tensor:
+    """The core's objective on this batch (the box output in float32, as autocast may give bf16)."""
+    total, _ = objective({**outputs, "box": outputs["box"].float()}, target.float(), labels, xp=torch)
+    return total
+
+
 def validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, device: torch.device,
              precision: str, channels_last: bool) -> tuple[Outputs, float]:
     """Outputs over the whole val pipeline (eval mode) and the mean objective over its items; on
@@ -114,7 +104,7 @@ def _validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, 
     box, logits, total, count = [], [], 0.0, 0
     for images, target, labels in (batches(pipeline, 0) if len(pipeline.indices) else []):
         out = infer(model, images, device, precision, channels_last)
-        loss, _ = objective(out, target.to(device), labels.to(device))
+        loss = objective_loss(objective, out, target.to(device), labels.to(device))
         total += float(loss) * len(images)
         count += len(images)
         box.append(out["box"].cpu().numpy())
@@ -165,7 +155,7 @@ def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: 
         x = to_input(images, device, channels_last)
         with autocast(device, precision):
             out = model(x)
-        loss, _ = objective(out, target.to(device), labels.to(device))
+        loss = objective_loss(objective, out, target.to(device), labels.to(device))
         value = float(loss.detach())
         monitor.end_batch(epoch, step, value)
         optimizer.zero_grad(set_to_none=True)
@@ -190,11 +180,11 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    objective = Objective(plan)
+    objective = plan.objective()
     optimizer = make_optimizer(param_groups(model, spec), spec)
     schedule = Schedule(optimizer, spec, steps_per_epoch=len(train))
-    directory = Path(run_dir) / CHECKPOINT
-    start, stopped = 0, False
+    directory = Path(run_dir) / CHECKPOINT_DIR
+    start = 0
     state = checkpoint.load_state(directory, model) if resume else None
     if state is not None:
         try:
@@ -204,7 +194,8 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
         except Exception as exc:  # noqa: BLE001 - a state from another recipe or version
             raise checkpoint.damaged(directory / checkpoint.STATE, exc,
                                      checkpoint.RESUME_FIX.format(dir=directory)) from None
-        start, stopped = int(state["epoch"]), bool(state["stopped"])
+        start = int(state["epoch"])
+    stopped = monitor.stopped_after(start)  # a resumed run that early stopping had ended
     net = ddp.wrap(model, device, spec.sync_batchnorm, unused_parameters=spec.freeze_backbone > 0)
     writes = monitor.writes
     for epoch in range(start, spec.epochs):

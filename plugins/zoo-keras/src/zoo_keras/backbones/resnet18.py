@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from zoo_keras._keras import keras, layers
-from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM
+from zoo.plugin import BN_EPSILON, BN_MOMENTUM
 from zoo_keras.weights import load_local, no_imagenet
 
 WIDTHS = (64, 128, 256, 512)

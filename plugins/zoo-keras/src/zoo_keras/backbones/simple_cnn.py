@@ -1,14 +1,14 @@
 """Seed 000's CNN: per entry of ``filters`` Conv(k, padding) [+BN] + ReLU + MaxPool(2).
 
 Trainable parameters equal zoo-torch's exactly (conv bias only without BN; BN eps 1e-3,
-momentum 0.9). Weights (see `zoo_keras.parity`) are in forward order: conv kernel [, bias]
+momentum 0.9). Weights (see `zoo_keras.weight_layout`) are in forward order: conv kernel [, bias]
 [, BN gamma, beta, moving mean, moving variance] per block.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM
+from zoo.plugin import BN_EPSILON, BN_MOMENTUM
 from zoo_keras._keras import keras, layers
 from zoo_keras.weights import load_local, no_imagenet
 

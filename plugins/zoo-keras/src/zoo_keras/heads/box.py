@@ -3,15 +3,14 @@
 Box branch: per hidden width [Dropout] + Dense + ReLU, then [Dropout] + Dense(E) (unless
 ``dense: false``: then the last hidden layer, without ReLU, is the output) and the activation (computed in float32 under mixed precision). Class branch
 (box_class): per class_hidden width [Dropout] + Dense + ReLU, then [Dropout] + Dense(K), on the
-vector or, with ``class_input: pooled``, on the pooled backbone map. Weights (`zoo_keras.parity`):
+vector or, with ``class_input: pooled``, on the pooled backbone map. Weights (`zoo_keras.weight_layout`):
 the box branch's dense kernels and biases in order, then the class branch's.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from zoo import boxes
-from zoo.errors import RecipeError
+from zoo.plugin import RecipeError, boxes, check_dense_input
 
 from zoo_keras._keras import layers, ops
 
@@ -49,10 +48,6 @@ class BoxHead(layers.Layer):
                  dropout: float, num_classes: int = 0, class_input: str = "vector",
                  class_hidden: list[int] | None = None, name: str = "head", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
-        width = int(hidden[-1]) if hidden else int(in_features)
-        if not dense and width != box_size:
-            raise RecipeError(f"head: dense: false needs a vector of {box_size} values (the encoding's size), got "
-                           f"{width}; set dense: true or make the vectorizer output {box_size} values")
         self.box_stack = _dense_stack([int(h) for h in hidden], box_size if dense else None, dropout, "box")
         self.activation = layers.Activation(activation, dtype="float32", name="box_activation")
         self.class_stack = (_dense_stack([int(h) for h in class_hidden or []], num_classes, dropout, "class")
@@ -71,6 +66,8 @@ class BoxHead(layers.Layer):
 def box(in_features: int, in_channels: int, num_classes: int, encoding: str = "xyxy", activation: str = "sigmoid",
         hidden: list[int] | None = None, dense: bool = True, dropout: float = 0.0) -> BoxHead:
     """Factory of the ``box`` head (ignores `num_classes` and `in_channels`)."""
+    if not dense:
+        check_dense_input("box", encoding, int(hidden[-1]) if hidden else in_features, bool(hidden))
     return BoxHead(in_features, boxes.size(encoding), activation, list(hidden or []), dense, dropout)
 
 
@@ -80,5 +77,7 @@ def box_class(in_features: int, in_channels: int, num_classes: int, encoding: st
     """Factory of the ``box_class`` head: needs a dataset with classes (K >= 1)."""
     if num_classes < 1:
         raise RecipeError("head 'box_class' needs a dataset with classes (got 0 classes); use head: box")
+    if not dense:
+        check_dense_input("box_class", encoding, int(hidden[-1]) if hidden else in_features, bool(hidden))
     return BoxHead(in_features, boxes.size(encoding), activation, list(hidden or []), dense, dropout,
                    num_classes, class_input, class_hidden)

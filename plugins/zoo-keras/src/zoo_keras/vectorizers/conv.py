@@ -3,27 +3,26 @@
 with a bias. Weights: conv kernel (k, k, C, filters), bias."""
 from __future__ import annotations
 
-from zoo.errors import ZooError
+from zoo.plugin import check_kernel_fits
 
 from zoo_keras._keras import keras, layers
 
 
-def _conv(filters: int, kernel: int, stride: int, activation: str, in_size: tuple[int, int]) -> layers.Layer:
-    if min(in_size) < kernel:
-        raise ZooError(f"conv vectorizer: kernel {kernel} is larger than the feature map {in_size[0]}x{in_size[1]}; "
-                       f"use a smaller kernel or a larger input_size")
+def _conv(filters: int, kernel: int, stride: int, activation: str, in_size: tuple[int, int], name: str) -> layers.Layer:
+    check_kernel_fits(name, kernel, in_size)
     return layers.Conv2D(filters, kernel, strides=stride, padding="valid", activation=activation, name="conv")
 
 
 def conv(in_channels: int, in_size: tuple[int, int], filters: int = 4, kernel: int = 3, stride: int = 1,
          activation: str = "linear") -> keras.Sequential:
     """(N, h, w, C) -> Conv(filters, kernel, stride, valid) + activation -> flatten (NHWC)."""
-    return keras.Sequential([_conv(filters, kernel, stride, activation, in_size), layers.Flatten()],
+    return keras.Sequential([_conv(filters, kernel, stride, activation, in_size, "conv"), layers.Flatten()],
                             name="vectorizer")
 
 
 def conv_gap(in_channels: int, in_size: tuple[int, int], filters: int = 1024, kernel: int = 3, stride: int = 2,
              activation: str = "relu") -> keras.Sequential:
     """(N, h, w, C) -> Conv(filters, kernel, stride, valid) + activation -> global average pooling."""
-    return keras.Sequential([_conv(filters, kernel, stride, activation, in_size), layers.GlobalAveragePooling2D()],
+    return keras.Sequential([_conv(filters, kernel, stride, activation, in_size, "conv_gap"),
+                             layers.GlobalAveragePooling2D()],
                             name="vectorizer")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM
+from zoo.plugin import BN_EPSILON, BN_MOMENTUM
 
 #: the core's batch norm of hand-written backbones, in torch's convention
 BN_EPS = BN_EPSILON
@@ -14,7 +14,7 @@ def batch_norm(channels: int) -> nn.BatchNorm2d:
     return nn.BatchNorm2d(channels, eps=BN_EPS, momentum=TORCH_BN_MOMENTUM)
 
 
-def keras_init(module: nn.Module) -> nn.Module:
+def glorot(module: nn.Module) -> nn.Module:
     """Initialise the convolutions and dense layers we write by hand as Keras does (Glorot-uniform
     kernels, zero biases), so a recipe starts from the same distribution on both frameworks."""
     for m in module.modules():

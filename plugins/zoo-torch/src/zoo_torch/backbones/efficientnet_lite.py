@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from zoo.errors import WeightsError
+from zoo.plugin import WeightsError
 from zoo_torch.weights import IMAGENET, create_timm, no_imagenet, read_state_dict
 
 #: keys of the distributions' classifier (the trunk has none)

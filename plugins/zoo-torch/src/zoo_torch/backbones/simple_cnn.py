@@ -24,7 +24,7 @@ def simple_cnn(*, weights: str, filters: list[int], kernel: int, padding: str, b
             layers.append(common.batch_norm(int(width)))
         layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
         channels = int(width)
-    model = common.keras_init(nn.Sequential(*layers))
+    model = common.glorot(nn.Sequential(*layers))
     if is_local(weights):
         load_local(model, weights)
     return model

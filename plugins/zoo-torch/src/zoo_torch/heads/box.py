@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from zoo import boxes
-from zoo.errors import RecipeError
+from zoo.plugin import RecipeError, boxes, check_dense_input
 
 
 def mlp(in_features: int, hidden: list[int], out: int | None, dropout: float) -> tuple[nn.Sequential, int]:
@@ -53,9 +52,8 @@ def _box_branch(name: str, in_features: int, encoding: str, hidden: list[int], d
                 dropout: float) -> nn.Sequential:
     size = boxes.size(encoding)
     branch, width = mlp(in_features, hidden, size if dense else None, dropout)
-    if not dense and width != size:
-        raise RecipeError(f"head {name!r}: dense is false, so the vector must have the {encoding} size {size}, "
-                          f"but it has {width}; set head.dense=true or make the vectorizer output {size} values")
+    if not dense:
+        check_dense_input(name, encoding, width, bool(hidden))
     if not dense and hidden:  # the last hidden layer is the output: no ReLU on the box values
         branch = nn.Sequential(*list(branch)[:-1])
     return branch

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from torch import nn
 
-from zoo.errors import RecipeError
+from zoo.plugin import check_kernel_fits
 from zoo_torch.vectorizers.pooling import Flatten, GlobalPool
 
 
 def _conv_block(in_channels: int, in_size: tuple[int, int], filters: int, kernel: int, stride: int,
                 activation: str, name: str) -> list[nn.Module]:
-    if min(in_size) < kernel:
-        raise RecipeError(f"vectorizer {name!r}: kernel {kernel} is larger than the feature map {tuple(in_size)}; "
-                          f"use a larger input_size or a smaller vectorizer.kernel")
+    check_kernel_fits(name, kernel, in_size)
     layers: list[nn.Module] = [nn.Conv2d(in_channels, filters, kernel, stride=stride, padding=0)]
     if activation == "relu":
         layers.append(nn.ReLU(inplace=True))

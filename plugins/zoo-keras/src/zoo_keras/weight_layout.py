@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo.errors import WeightsError
+from zoo.plugin import WeightsError
 
 from zoo_keras._keras import layers
 

@@ -4,7 +4,7 @@ Frameworks initialise layers differently (torch: Kaiming-uniform; Keras: Glorot-
 their random streams differ, so the same recipe and seed would start from different weights and a
 short comparison would measure luck. For the hand-written components (`PORTABLE`) both plugins
 instead draw the kernels here, in numpy, from (seed, component), in the canonical order and
-layout of their ``parity`` modules: the two frameworks then start from identical weights.
+layout of their ``weight_layout`` modules: the two frameworks then start from identical weights.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
                           get_weights: Callable[[Any], list[np.ndarray]],
                           set_weights: Callable[[Any, list[np.ndarray]], None]) -> None:
     """Give each portable part of `plan` (kind -> built module) the shared initial weights, through
-    the framework's canonical ``get_weights`` / ``set_weights`` (its ``parity`` module)."""
+    the framework's canonical ``get_weights`` / ``set_weights`` (its ``weight_layout`` module)."""
     for kind, module in parts.items():
         part = getattr(plan, kind)
         if is_portable(kind, part.name, part.params):
