@@ -66,7 +66,7 @@ def export_run(run_dir: str | Path, reg: Any, out: str | Path | None = None, ops
     """Export the run in `run_dir` to `out` (default ``RUN/model.onnx``), add the metadata and
     check it; ZooError when onnxruntime disagrees with the framework beyond `CHECK_TOLERANCE`
     (the file and its check figures are kept for inspection)."""
-    from zoo.training import load_run
+    from zoo.evaluation import load_run
 
     _require("onnx")
     _require("onnxruntime")
@@ -98,7 +98,7 @@ def check_batch(plan: Any, reg: Any, n: int) -> np.ndarray:
     """Up to `n` test images of the plan's dataset, uint8 (n, H, W, 3) at the input size."""
     from zoo.assembly import build_dataset
     from zoo.data.pipeline import Pipeline
-    from zoo.training import prepare_data
+    from zoo.evaluation import prepare_data
 
     data = prepare_data(plan.recipe, build_dataset(plan.recipe, reg), workers=0)
     indices = data.test.indices[:n]

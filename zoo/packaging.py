@@ -35,7 +35,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_-]{1,62}[a-z0-9]$")
 def package(run_dir: str | Path, name: str, reg: Any, out: str | Path = "dist", version: str = "1.0.0",
             license: str = "unspecified", data_license: str | None = None) -> Path:
     """Write the distribution of the run in `run_dir` as model `name`; return its directory."""
-    from zoo.training import load_run
+    from zoo.evaluation import load_run
 
     run_dir = runs.check_run(run_dir)
     if not _NAME.match(name):

@@ -38,6 +38,7 @@ from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
 from zoo.interfaces.head import declare_head
 from zoo.interfaces.loss import declare_loss
 from zoo.interfaces.vectorizer import declare_vectorizer
+from zoo.monitor import Monitor
 from zoo.objective import Objective
 from zoo.progress import bars, quiet_native_stderr, verbose
 from zoo.recipes import ADAM_EPSILON, TrainSpec
@@ -47,9 +48,8 @@ from zoo.schedules import Plateau
 from zoo.standard.backbones import BN_EPSILON, BN_MOMENTUM, EFFICIENTNET_LITE
 from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
 from zoo.state_dict import read_state_dict
-from zoo.training import Monitor
-from zoo.weights import download_or_fail
 from zoo.validation import check_dense_input, check_kernel_fits
+from zoo.weights import download_or_fail
 
 __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     # registering: the hook marker and the declarations

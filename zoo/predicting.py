@@ -45,8 +45,9 @@ class Predictor:
 
 def run_predictor(run_dir: str | Path, reg: Any) -> Predictor:
     """A trained run, predicted with the framework that trained it."""
+    from zoo.evaluation import load_run
     from zoo.export import softmax
-    from zoo.training import decode_outputs, load_run
+    from zoo.monitor import decode_outputs
 
     plan, model, engine = load_run(run_dir, reg)
     info = runs.read_run(Path(run_dir))

@@ -11,7 +11,7 @@ import numpy as np
 from zoo import runs
 from zoo.errors import ZooError
 from zoo.registry import Registry
-from zoo.training import load_run
+from zoo.evaluation import load_run
 
 
 def latency(engine: Any, model: Any, size: tuple[int, int], batch_size: int, repeats: int = 10) -> float:

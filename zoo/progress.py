@@ -1,7 +1,7 @@
 """What a run prints while it works, decided once for every framework.
 
 * Progress bars (tqdm, Keras' progbar) only when both stdout and stderr are terminals; in logs,
-  CI and pipes a run prints one line per epoch (`zoo.training.Monitor`) and nothing per batch.
+  CI and pipes a run prints one line per epoch (`zoo.monitor.Monitor`) and nothing per batch.
 * A framework's native (C++) start-up chatter on stderr is hidden unless asked for, with
   ``ZOO_VERBOSE=1`` or ``zoo -v``; what it printed is shown anyway if the block fails.
 """

@@ -88,7 +88,7 @@ class World(Protocol):
 
 
 class Monitor(Protocol):
-    """The per-epoch bookkeeping a framework reports to (`zoo.training.Monitor`): it records,
+    """The per-epoch bookkeeping a framework reports to (`zoo.monitor.Monitor`): it records,
     scores and decides early stopping; the framework only stops when told. ``writes`` is False on
     every process of a distributed run but rank 0."""
 

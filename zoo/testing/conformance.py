@@ -173,7 +173,7 @@ def check_training(recipe: Recipe, framework: str, reg: Registry, report: Report
     predict again, save and load."""
     from zoo.assembly import build_dataset, make_plan
     from zoo.data.pipeline import Pipeline
-    from zoo.training import Monitor
+    from zoo.monitor import Monitor
 
     engine = framework_engine(framework, reg)
     ds = dataset if dataset is not None else build_dataset(recipe, reg)

@@ -1,6 +1,6 @@
 """The fit loop: epochs of optimizer steps with a tqdm progress bar (on a terminal only, see
 `zoo.progress`; logs get the Monitor's one line per epoch), validation after every
-epoch, the recipe's schedule, early stopping through `zoo.training.Monitor`, an atomic
+epoch, the recipe's schedule, early stopping through `zoo.monitor.Monitor`, an atomic
 checkpoint per epoch, exact resume and best-weights restore.
 
 Determinism: the data order depends only on (seed, epoch) (`zoo.data.pipeline`), the torch RNG
