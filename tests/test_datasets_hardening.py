@@ -231,7 +231,10 @@ def test_data_show_prints_counts_by_reason(tmp_path: Path, fake_registry: object
 
 # -- point 5: labelme containment ----------------------------------------------------------------
 def test_inside_root_is_public() -> None:
+    import zoo.plugin
     from zoo.datasets import inside_root
+
+    assert {"inside_root", "inspect_image", "stated_size", "Collector", "Annotation"} <= set(zoo.plugin.__all__)
 
     root = Path("/data/set").resolve()
     assert inside_root(root, "a/b.jpg") == root / "a" / "b.jpg"

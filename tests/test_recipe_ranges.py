@@ -137,13 +137,14 @@ def test_train_validates_dataset_params_before_building(fake_registry: Registry,
 
 
 def test_evaluate_validates_overrides_before_building(fake_registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoo import evaluation
     from zoo.assembly import make_plan
 
     plan = make_plan(_recipe(), "fake", fake_registry, num_classes=0)
-    monkeypatch.setattr(training, "load_run", lambda run, reg: (plan, None, None))
-    monkeypatch.setattr(training, "build_dataset", lambda *a, **k: pytest.fail("built before validation"))
+    monkeypatch.setattr(evaluation, "load_run", lambda run, reg: (plan, None, None))
+    monkeypatch.setattr(evaluation, "build_dataset", lambda *a, **k: pytest.fail("built before validation"))
     with pytest.raises(RecipeError, match="dataset.n: expected int, got str 'abc'"):
-        training.evaluate("run", fake_registry, ("dataset.n=abc",))
+        evaluation.evaluate("run", fake_registry, ("dataset.n=abc",))
 
 
 @pytest.mark.parametrize("kind, name, params, message", [

@@ -22,7 +22,7 @@ from zoo import boxes, finetune, preprocess
 from zoo.assembly import Part, Plan
 from zoo.data.pipeline import Batch, Pipeline
 from zoo.data.splits import stratified_split
-from zoo.datasets._base import BOX_FORMATS, POLICIES, AnnotatedDataset, Annotation, Collector, to_xyxy
+from zoo.datasets._base import BOX_FORMATS, POLICIES, AnnotatedDataset, Annotation, Collector, stated_size, to_xyxy
 from zoo.datasets.images import image_size, inspect_image, load_image, to_rgb
 from zoo.datasets.paths import existing_dir, existing_file, inside_root, user_path
 from zoo.distributed import World, free_ports, threads_per_process
@@ -33,7 +33,7 @@ from zoo.hookspecs import hookimpl
 from zoo.initial_weights import share_initial_weights
 from zoo.interfaces.backbone import declare_backbone
 from zoo.interfaces.component import ComponentInfo, Param
-from zoo.interfaces.dataset import DataReport, Dataset, Sample, declare_dataset
+from zoo.interfaces.dataset import SKIP_KINDS, DataReport, Dataset, Sample, declare_dataset
 from zoo.interfaces.framework import Framework, Outputs, Stage, Summary
 from zoo.interfaces.head import declare_head
 from zoo.interfaces.loss import declare_loss
@@ -72,5 +72,5 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     # datasets and the shared reader machinery
     "Dataset", "Sample", "DataReport", "Annotation", "Collector", "AnnotatedDataset", "POLICIES", "BOX_FORMATS",
     "to_xyxy", "load_image", "image_size", "inspect_image", "to_rgb", "stratified_split", "user_path",
-    "existing_dir", "existing_file", "inside_root",
+    "existing_dir", "existing_file", "inside_root", "stated_size", "SKIP_KINDS",
 ]
