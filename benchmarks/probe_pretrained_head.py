@@ -4,7 +4,7 @@
 
 1. Step size: AdamW moves every weight by about lr per step whatever its gradient's size, so a
    Dense layer over F inputs moves its outputs by about lr * F * mean|input| per step. With the
-   recipe's flatten (5 x 5 x 1280 = 32,000 features, mean |x| ~0.37) and lr 3e-4 that is ~3.6
+   plain flatten of Lite0's map (5 x 5 x 1280 = 32,000 features, mean |x| ~0.37) and lr 3e-4 that is ~3.6
    logits per step: the box logits overshoot into sigmoid saturation within a few steps. The probe
    prints the mean box logits over 6 steps towards the fixed box (0.2, 0.2, 0.8, 0.8) (logit +-1.39).
 2. Heads trained alone (AdamW 3e-4, batch 8, 15 epochs, GIoU + smooth-L1 as the recipe) on the
