@@ -4,8 +4,8 @@
 
 1. Step size: AdamW moves every weight by about lr per step whatever its gradient's size, so a
    Dense layer over F inputs moves its outputs by about lr * F * mean|input| per step. With the
-   plain flatten of Lite0's map (5 x 5 x 1280 = 32,000 features, mean |x| ~0.37) and lr 3e-4 that is ~3.6
-   logits per step: the box logits overshoot into sigmoid saturation within a few steps. The probe
+   plain flatten of Lite0's map (5 x 5 x 1280 = 32,000 features, mean |x| ~0.37) and lr 3e-4
+   that is ~3.6 logits per step: the box logits overshoot into sigmoid saturation within a few steps. The probe
    prints the mean box logits over 6 steps towards the fixed box (0.2, 0.2, 0.8, 0.8) (logit +-1.39).
 2. Heads trained alone (AdamW 3e-4, batch 8, 15 epochs, GIoU + smooth-L1 as the recipe) on the
    backbone's frozen, eval-mode feature maps of the recipe's train split; test IoU / CorLoc on its
@@ -20,13 +20,13 @@ import numpy as np
 import torch
 from torch import nn
 from torchvision.ops import generalized_box_iou_loss
+from zoo_torch.model import build_localizer
 
 from zoo import metrics
 from zoo.assembly import build_dataset, make_plan
 from zoo.plugins import registry
 from zoo.recipes import get
 from zoo.training import prepare_data
-from zoo_torch.model import build_localizer
 
 
 class Flat(nn.Module):
@@ -55,7 +55,7 @@ def main() -> None:
     model = build_localizer(make_plan(recipe, "torch", reg)).eval()
     data = prepare_data(recipe, build_dataset(recipe, reg), workers=0)
 
-    def features(split):  # noqa: ANN001
+    def features(split):
         maps, boxes = [], []
         for batch in split.batches(0):
             x = torch.from_numpy(batch.images).permute(0, 3, 1, 2).float()
@@ -106,8 +106,9 @@ def main() -> None:
     n = f_train[0].numel()
     fit("flatten -> Dense 4 -> sigmoid", nn.Sequential(Flat(), dense(n)), True)
     fit("flatten -> Dense 4 -> linear", nn.Sequential(Flat(), dense(n)), False)
-    fit("conv 1x1 64 relu -> flatten -> Dense 4 -> sigmoid",
-        nn.Sequential(nn.Conv2d(f_train.shape[1], 64, 1), nn.ReLU(), Flat(), dense(64 * n // f_train.shape[1])), True)
+    reduced = nn.Sequential(nn.Conv2d(f_train.shape[1], 64, 1), nn.ReLU(), Flat(),
+                            dense(64 * n // f_train.shape[1]))
+    fit("conv 1x1 64 relu -> flatten -> Dense 4 -> sigmoid", reduced, True)
     fit("flatten -> Dense 4 -> sigmoid, lr 1e-5", nn.Sequential(Flat(), dense(n)), True, lr=1e-5)
 
 
