@@ -113,6 +113,8 @@ where = ["src"]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
+# the frameworks' own deprecation chatter (numpy 2 copy keyword inside Keras, TF internals)
+filterwarnings = ["ignore::DeprecationWarning:tensorflow.*", "ignore::DeprecationWarning:keras.*"]
 '''
 
 _README = '''# @NAME@
