@@ -73,3 +73,18 @@ def test_a_file_zoo_did_not_export_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ZooError, match="not a loadable ONNX model") as err:
         OnnxModel(tmp_path / "junk.onnx")
     assert "\n" not in str(err.value)
+
+
+def test_an_undecodable_image_is_a_counted_skip_and_the_others_are_predicted(tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Guards the data rule in predict: one broken file never stops the call or loses the others."""
+    from zoo.predicting import predict_files
+
+    model = _graph(tmp_path / "mean.onnx", "n")
+    files = _images(tmp_path / "photos", [0, 255])
+    broken = tmp_path / "photos" / "2.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
+    out = predict_files(model, [tmp_path / "photos"], out=tmp_path / "pred", batch_size=4)
+    assert [r["image"] for r in out if "box" in r] == [str(f) for f in files]
+    assert [r["image"] for r in out if "skipped" in r] == [str(broken)]
+    assert "skipped 1 of 3" in capsys.readouterr().err

@@ -10,6 +10,7 @@ mode), the drawing at most `DRAW_SIDE` pixels on its longer side, and the figure
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,14 +151,26 @@ def predict_files(model: str | Path | Predictor, images: Sequence[str | Path], r
     bar = _progress(len(files), progress)
     try:
         for chunk in _chunks(list(zip(files, output_names(files))), max(1, batch_size)):
-            batch = np.stack([load_image(path, predictor.input_size) for path, _ in chunk])
-            pred, probs = predictor.run(batch)
-            for i, (path, png) in enumerate(chunk):
-                results.append(_item(predictor, path, pred[i], None if probs is None else probs[i], out_dir / png))
+            loaded, arrays = [], []
+            for path, png in chunk:
+                try:  # one unreadable image is a named, counted skip: the others are still predicted
+                    arrays.append(load_image(path, predictor.input_size))
+                    loaded.append((path, png))
+                except DataError as exc:
+                    results.append({"image": str(path), "skipped": str(exc)})
+            if arrays:
+                pred, probs = predictor.run(np.stack(arrays))
+                for i, (path, png) in enumerate(loaded):
+                    results.append(_item(predictor, path, pred[i], None if probs is None else probs[i],
+                                         out_dir / png))
             bar.update(len(chunk))
     finally:
         bar.close()
     runs.write_json(out_dir / "predictions.json", results)
+    skipped = [r for r in results if "skipped" in r]
+    if skipped:
+        print(f"skipped {len(skipped)} of {len(results)} image(s) that cannot be decoded (listed in "
+              f"{out_dir / 'predictions.json'}): " + "; ".join(r["skipped"] for r in skipped[:3]), file=sys.stderr)
     return results
 
 

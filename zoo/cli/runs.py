@@ -138,5 +138,8 @@ def predict(model: str, images: tuple[str, ...], out: str | None, batch_size: in
     if as_json:
         return echo_json(results)
     for r in results:
+        if "skipped" in r:
+            click.echo(f"{r['image']}: skipped ({r['skipped']})")
+            continue
         cls = f"  {r['class']} ({r['score']:.2f})" if "class" in r else ""
         click.echo(f"{r['image']}: box {r['box']}{cls} -> {r['png']}")
