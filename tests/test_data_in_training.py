@@ -44,7 +44,7 @@ def tiny_voc(root: Path) -> Path:
 
 def _recipe(root: Path, **model: Any) -> Any:
     raw = {"vectorizer": "gap", "head": "box", "loss": "mse", "input_size": 32,
-           "dataset": {"name": "voc", "root": str(root), "test": 0.25},
+           "dataset": {"name": "voc", "root": str(root), "test_share": 0.25},
            "train": {"epochs": 1, "batch_size": 4}, **model}
     return parse("voc-hostile", raw)
 

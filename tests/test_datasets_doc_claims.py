@@ -14,7 +14,7 @@ from zoo.training import prepare_data
 from zoo.datasets.synthetic import blobs
 
 HEADER = "filename,width,height,class,xmin,ymin,xmax,ymax\n"
-READER = dict(columns={}, header=None, box_format="", units="", test_fraction=0.0, policy="largest", val=0.0,
+READER = dict(columns={}, header=None, box_format="", units="", test_share=0.0, policy="largest", val=0.0,
               seed=0, cache=False, check_files=True)
 
 

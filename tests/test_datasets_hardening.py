@@ -54,7 +54,7 @@ def voc_xml(path: Path, filename: str, box: tuple[object, ...] = (10, 10, 50, 40
 
 
 def read_voc(root: Path, **kw: object):  # type: ignore[no-untyped-def]
-    args = dict(annotations="annotations", images="images", train_list="", val_list="", test_list="", test=0.0,
+    args = dict(annotations="annotations", images="images", train_list="", val_list="", test_list="", test_share=0.0,
                 strict=False, **READER)
     args.update(kw)
     return voc(str(root), **args)  # type: ignore[arg-type]
@@ -115,7 +115,7 @@ def write_csv(path: Path, rows: list[str]) -> None:
 
 
 def read_csv(root: Path, train: Path, test: str = "", **kw: object):  # type: ignore[no-untyped-def]
-    args = dict(layout="raccoon", columns={}, header=None, box_format="", units="", test_fraction=0.2,
+    args = dict(layout="raccoon", columns={}, header=None, box_format="", units="", test_share=0.2,
                 strict=False, **READER)
     args.update(kw)
     return csv_dataset(str(root), str(train), test, **args)  # type: ignore[arg-type]
@@ -146,7 +146,7 @@ def test_csv_missing_column_is_a_whole_file_error(tmp_path: Path) -> None:
 
 
 def read_yolo(root: Path, **kw: object):  # type: ignore[no-untyped-def]
-    args = dict(images="images", labels="labels", classes="classes.txt", test=0.0, strict=False, **READER)
+    args = dict(images="images", labels="labels", classes="classes.txt", test_share=0.0, strict=False, **READER)
     args.update(kw)
     return yolo(str(root), **args)  # type: ignore[arg-type]
 
@@ -178,7 +178,7 @@ def coco_json(path: Path, images: list[dict], annotations: list[dict], categorie
 
 
 def read_coco(root: Path, train: Path, test: Path | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    args = dict(test_fraction=0.2, strict=False, **READER)
+    args = dict(test_share=0.2, strict=False, **READER)
     args.update(kw)
     return coco(str(root), str(train), str(test or ""), **args)  # type: ignore[arg-type]
 
@@ -286,7 +286,7 @@ def test_oxford_pets_bad_list_line_is_a_skip(tmp_path: Path) -> None:
         good_jpeg(tmp_path / "images" / f"{image_id}.jpg", i)
         voc_xml(tmp_path / "annotations" / "xmls" / f"{image_id}.xml", f"{image_id}.jpg")
     (tmp_path / "annotations" / "list.txt").write_text("".join(f"{k} {v}\n" for k, v in ids.items()))
-    data = oxford_pets(str(tmp_path), "species", test=0.0, strict=False, **{**READER, "val": 0.0})
+    data = oxford_pets(str(tmp_path), "species", test_share=0.0, strict=False, **{**READER, "val": 0.0})
     assert data.keys == ["Abyssinian_1", "beagle_1"] and data.class_names == ("cat", "dog")
     assert data.report().skip_counts() == {"bad annotation": 2}
     assert "list.txt:2" in dict(data.report().skipped)["Abyssinian_2"]
@@ -299,7 +299,7 @@ def test_collector_never_labels_minus_one_in_a_dataset_with_classes(tmp_path: Pa
     for i, cls in enumerate(["cat", "zebra"]):
         good_jpeg(tmp_path / f"{i}.jpg", i)
         collector.add(Annotation(str(i), f"{i}.jpg", [(1, 1, 20, 20)], [cls]))
-    data = collector.dataset(class_names=["cat", "dog"], test=0.0)
+    data = collector.dataset(class_names=["cat", "dog"], test_share=0.0)
     assert data.keys == ["0"] and data.targets()[1].tolist() == [0]
     assert data.report().skip_counts() == {"unknown class": 1}
 

@@ -45,7 +45,7 @@ def make_voc(root: Path) -> None:
 
 
 def read_voc(root: Path, **kw: object) -> object:
-    args = dict(annotations="annotations", images="images", train_list="", val_list="", test_list="", test=0.0,
+    args = dict(annotations="annotations", images="images", train_list="", val_list="", test_list="", test_share=0.0,
                 **READER)
     args.update(kw)
     return voc(str(root), **args)  # type: ignore[arg-type]
@@ -113,7 +113,7 @@ def write(path: Path, text: str) -> Path:
 
 
 def read_csv(root: Path, train: Path, layout: str = "raccoon", test: str = "", **kw: object) -> object:
-    args = dict(columns={}, header=None, box_format="", units="", test_fraction=0.0, **READER)
+    args = dict(columns={}, header=None, box_format="", units="", test_share=0.0, **READER)
     args.update(kw)
     return csv_dataset(str(root), str(train), test, layout, **args)  # type: ignore[arg-type]
 
@@ -171,13 +171,13 @@ def test_coco(tmp_path: Path) -> None:
                            {"image_id": 2, "bbox": [0, 0, 5, 5], "category_id": 3, "iscrowd": 1}],
            "categories": [{"id": 3, "name": "dog"}, {"id": 7, "name": "cat"}]}
     path = write(tmp_path / "inst.json", json.dumps(doc))
-    data = coco(str(tmp_path / "img"), str(path), "", test_fraction=0.0, **READER)  # type: ignore[arg-type]
+    data = coco(str(tmp_path / "img"), str(path), "", test_share=0.0, **READER)  # type: ignore[arg-type]
     assert data.class_names == ("dog", "cat") and data.targets()[1].tolist() == [1, 0]
     np.testing.assert_allclose(data.targets()[0][0], [0.1, 0.2, 0.5, 0.8])
     assert "1 crowd" in " ".join(data.report().notes) and dict(data.report().skipped)["im2.png"]
     write(path, '{"images": [\n {"id": 1,}\n]}')
     with pytest.raises(DataError, match=r"inst.json:2: malformed JSON"):
-        coco(str(tmp_path / "img"), str(path), "", test_fraction=0.0, **READER)  # type: ignore[arg-type]
+        coco(str(tmp_path / "img"), str(path), "", test_share=0.0, **READER)  # type: ignore[arg-type]
 
 
 def test_yolo(tmp_path: Path) -> None:
@@ -187,13 +187,13 @@ def test_yolo(tmp_path: Path) -> None:
     write(tmp_path / "labels" / "train" / "a.txt", "1 0.3 0.5 0.4 0.6\n")
     write(tmp_path / "labels" / "val" / "c.txt", "0 0.5 0.5 0.2 0.2\n")
     write(tmp_path / "classes.txt", "cat\ndog\n")
-    data = yolo(str(tmp_path), "images", "labels", "classes.txt", test=0.0, **READER)  # type: ignore[arg-type]
+    data = yolo(str(tmp_path), "images", "labels", "classes.txt", test_share=0.0, **READER)  # type: ignore[arg-type]
     assert len(data) == 2 and data.class_names == ("cat", "dog") and data.targets()[1].tolist() == [1, 0]
     np.testing.assert_allclose(data.targets()[0][0], [0.1, 0.2, 0.5, 0.8], atol=1e-6)
     assert data.splits()["val"].tolist() == [1] and "no label file" in data.report().skipped[0][1]
     write(tmp_path / "labels" / "train" / "a.txt", "1 0.3 0.5\n")
     with pytest.raises(DataError, match=r"a.txt:1: expected 'class cx cy w h'"):
-        yolo(str(tmp_path), "images", "labels", "classes.txt", test=0.0, strict=True, **READER)  # type: ignore[arg-type]
+        yolo(str(tmp_path), "images", "labels", "classes.txt", test_share=0.0, strict=True, **READER)  # type: ignore[arg-type]
 
 
 def test_oxford_pets_layout(tmp_path: Path) -> None:
@@ -204,7 +204,7 @@ def test_oxford_pets_layout(tmp_path: Path) -> None:
         voc_xml(tmp_path / "annotations" / "xmls" / f"{i}.xml", f"{i}.jpg", [(10, 10, 50, 40)])
     rows = [f"{i} {1 if i[0] == 'A' else 2} {1 if i[0] == 'A' else 2} 1" for i in ids]
     write(tmp_path / "annotations" / "list.txt", "#header\n" + "\n".join(rows) + "\n")
-    kw = dict(policy="largest", val=0.0, seed=0, cache=True, check_files=True, test=0.34)
+    kw = dict(policy="largest", val=0.0, seed=0, cache=True, check_files=True, test_share=0.34)
     data = oxford_pets(str(tmp_path), "breed", **kw)  # type: ignore[arg-type]
     assert len(data) == 6 and data.class_names == ("Abyssinian", "beagle")
     assert sum("no XML" in r for _, r in data.report().skipped) == 2

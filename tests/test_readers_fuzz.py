@@ -120,7 +120,7 @@ def test_fuzz_voc(data: Any) -> None:
         for i in range(N):
             text = VOC_XML.format(name=f"im{i}.jpg", cls="ab"[i % 2])
             (root / "annotations" / f"im{i}.xml").write_text(data.draw(broken_text(text)))
-        _check(lambda: voc(str(root), "annotations", "images", "", "", "", test=0.25, **READER),
+        _check(lambda: voc(str(root), "annotations", "images", "", "", "", test_share=0.25, **READER),
                [f"im{i}" for i in range(N)])
 
 
@@ -144,7 +144,7 @@ def test_fuzz_csv(data: Any) -> None:
             return any(int(s[0]) <= line <= int(s[-1]) for s in spans)
 
         _check(lambda: csv_dataset(str(root), str(root / "t.csv"), "", "raccoon", {}, None, "", "",
-                                   test_fraction=0.25, **READER),
+                                   test_share=0.25, **READER),
                [f"im{i}.jpg" for i in range(N) if i not in broken], in_lines)
 
 
@@ -181,7 +181,7 @@ def test_fuzz_coco(data: Any) -> None:
                  else f"images[{i}]" for i, e in enumerate(entries if isinstance(entries, list) else [])]
         if text != json.dumps(doc):
             items = []  # the text itself is broken: the items are whatever still parses
-        _check(lambda: coco(str(root), str(root / "i.json"), "", test_fraction=0.25, **READER), items)
+        _check(lambda: coco(str(root), str(root / "i.json"), "", test_share=0.25, **READER), items)
 
 
 @FUZZ
@@ -196,7 +196,7 @@ def test_fuzz_yolo(data: Any) -> None:
         for i in range(N):
             (root / "labels" / f"im{i}.txt").write_text(data.draw(broken_text(f"{i % 2} 0.5 0.5 0.4 0.3\n")))
         (root / "classes.txt").write_text(data.draw(broken_text("a\nb\n")))
-        _check(lambda: yolo(str(root), "images", "labels", "classes.txt", test=0.25, **READER),
+        _check(lambda: yolo(str(root), "images", "labels", "classes.txt", test_share=0.25, **READER),
                [f"im{i}.jpg" for i in range(N)])
 
 
@@ -217,7 +217,7 @@ def test_fuzz_oxford_pets(data: Any) -> None:
                                                         for i in ids]
         (root / "annotations" / "list.txt").write_text("\n".join(data.draw(broken_text(ln)) for ln in lines))
         labels = data.draw(st.sampled_from(["breed", "species", "binary_first"]))
-        _check(lambda: oxford_pets(str(root), labels, test=0.25, **{**READER, "val": 0.0}), ids)
+        _check(lambda: oxford_pets(str(root), labels, test_share=0.25, **{**READER, "val": 0.0}), ids)
 
 
 @FUZZ

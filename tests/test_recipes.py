@@ -144,6 +144,50 @@ def test_renamed_recipe_keys_are_still_read_with_a_deprecation_message(old, new,
     assert read(again) == value
 
 
+@pytest.mark.parametrize(("dataset", "old"), [("voc", {"test": 0.3}), ("blobs", {"test": 0.3}),
+                                              ("oxford_pets", {"test": 0.3}), ("coco", {"test_fraction": 0.3}),
+                                              ("csv", {"test": "t.csv", "test_fraction": 0.3})])
+def test_test_share_has_one_name_and_old_recipes_load_with_one_deprecation_message(dataset: str, old: dict) -> None:
+    import warnings
+
+    raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l", "dataset": {"name": dataset, **old}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        recipe = recipes.parse("r", raw)
+    messages = [str(w.message) for w in caught if issubclass(w.category, FutureWarning)]
+    assert len(messages) == 1 and "write 'dataset.test_share'" in messages[0], messages
+    assert recipe.dataset.params["test_share"] == 0.3
+    assert recipe.dataset.params.get("test") == old.get("test") if dataset == "csv" else "test" not in recipe.dataset.params
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert recipes.parse("r", recipe.to_dict()).dataset == recipe.dataset  # written back: no warning
+
+
+def test_test_is_the_test_file_of_csv_and_coco_and_unrenamed_for_other_datasets() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for dataset, params in (("csv", {"test": "t.csv"}), ("coco", {"test": "t.json"}), ("labelme", {"test": 0.2})):
+            raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l", "dataset": {"name": dataset, **params}}
+            assert dict(recipes.parse("r", raw).dataset.params) == params
+    raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l",
+           "dataset": {"name": "voc", "test": 0.2, "test_share": 0.3}}
+    with pytest.raises(RecipeError, match="both 'dataset.test' and 'dataset.test_share' are set"):
+        recipes.parse("r", raw)
+
+
+def test_every_share_reader_declares_test_share() -> None:
+    from zoo.plugins import registry
+
+    reg = registry()
+    for dataset, renamed in recipes.RENAMED_DATASET_PARAMS.items():
+        params = reg.info("dataset", dataset).params
+        assert "test_share" in params and "test_fraction" not in params, dataset
+        assert ("test" in params) == (dataset in ("csv", "coco")), dataset  # there, the test file
+        assert set(renamed.values()) == {"test_share"} and not set(renamed) & set(params), dataset
+
+
 def test_old_and_new_recipe_key_together_is_an_error() -> None:
     raw = {"backbone": "b", "vectorizer": "v", "head": "h", "loss": "l", "dataset": "d",
            "train": {"patience": 3, "plateau_patience": 4}}

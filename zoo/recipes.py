@@ -19,6 +19,7 @@ import yaml
 
 from zoo.errors import RecipeError, UnknownNameError, choices_text, suggest
 from zoo.interfaces.component import Param
+from zoo.registry import normalize
 from zoo.safe_yaml import MAX_YAML_VALUES, YamlExpansionError, YamlLoader, load_yaml  # noqa: F401 (re-exported)
 
 RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vectorizer", "head", "loss",
@@ -27,6 +28,13 @@ RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vect
 RENAMED_KEYS: dict[tuple[str, ...], str] = {
     ("frameworks",): "unsupported_frameworks",
     ("train", "patience"): "plateau_patience",
+}
+#: old parameters of the built-in datasets -> their new name, per dataset; still read, with a
+#: FutureWarning. The test split's share is ``test_share`` on every reader (``test`` is the test
+#: file of ``csv`` / ``coco``).
+RENAMED_DATASET_PARAMS: dict[str, dict[str, str]] = {
+    **{name: {"test": "test_share"} for name in ("blobs", "shapes", "cats", "voc", "yolo", "oxford_pets")},
+    **{name: {"test_fraction": "test_share"} for name in ("csv", "coco")},
 }
 COMPONENT_KEYS = ("backbone", "vectorizer", "head", "dataset")
 OPTIMIZERS = ("adam", "adamw", "sgd")
@@ -279,8 +287,13 @@ def _parse_normalized(name: str, raw: dict[str, Any]) -> Recipe:
 
 
 def _renamed(raw: dict[str, Any], where: str) -> dict[str, Any]:
-    """`raw` with the keys of `RENAMED_KEYS` under their new names (a FutureWarning for each)."""
-    for path, new in RENAMED_KEYS.items():
+    """`raw` with the keys of `RENAMED_KEYS` and `RENAMED_DATASET_PARAMS` under their new names (a
+    FutureWarning for each)."""
+    dataset = raw.get("dataset")
+    renames = dict(RENAMED_KEYS)
+    if isinstance(dataset, dict) and isinstance(dataset.get("name"), str):
+        renames.update({("dataset", old): new for old, new in renamed_dataset_params(dataset["name"]).items()})
+    for path, new in renames.items():
         node: Any = raw
         for part in path[:-1]:
             node = node.get(part) if isinstance(node, dict) else None
@@ -293,6 +306,11 @@ def _renamed(raw: dict[str, Any], where: str) -> dict[str, Any]:
         warnings.warn(f"{where}: key {old_key!r} is deprecated; write {new_key!r}", FutureWarning, stacklevel=4)
         node[new] = node.pop(old)
     return raw
+
+
+def renamed_dataset_params(dataset: str) -> dict[str, str]:
+    """The old parameter names of built-in dataset `dataset` -> their new names (empty for others)."""
+    return RENAMED_DATASET_PARAMS.get(normalize(dataset), {})
 
 
 def _component(value: Any, where: str, loss: bool = False) -> ComponentSpec:

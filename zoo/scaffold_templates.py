@@ -76,7 +76,7 @@ DATASET = declare_dataset(
     params={
         "file": Param("", str, help="the JSON file; image paths are relative to its folder"),
         "val": Param(0.1, float, help="share of items in the val split", ge=0.0, le=0.5),
-        "test": Param(0.2, float, help="share of items in the test split", ge=0.0, le=0.5),
+        "test_share": Param(0.2, float, help="share of items in the test split", ge=0.0, le=0.5),
         "seed": Param(0, int, help="seed of the split"),
         "strict": Param(False, bool, help="turn every skipped item into an error"),
     },
@@ -198,10 +198,10 @@ from @SURFACE@ import DataError, DataReport, Dataset, Sample, image_size, inside
 class JsonBoxes(Dataset):
     """The readable items of one JSON file."""
 
-    def __init__(self, paths: list[Path], boxes: np.ndarray, report: DataReport, val: float, test: float,
+    def __init__(self, paths: list[Path], boxes: np.ndarray, report: DataReport, val: float, test_share: float,
                  seed: int) -> None:
         self.paths, self.boxes, self._report = paths, boxes, report
-        self._splits = stratified_split(np.arange(len(paths)), None, {"val": val, "test": test}, seed)
+        self._splits = stratified_split(np.arange(len(paths)), None, {"val": val, "test": test_share}, seed)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -219,7 +219,7 @@ class JsonBoxes(Dataset):
         return self._report
 
 
-def read_json(file: str, val: float, test: float, seed: int, strict: bool = False) -> JsonBoxes:
+def read_json(file: str, val: float, test_share: float, seed: int, strict: bool = False) -> JsonBoxes:
     path = Path(file).expanduser()
     if not file or not path.is_file():
         raise DataError(f"@PKG@_json: file {file!r} does not exist; set the dataset parameter 'file' to it")
@@ -262,7 +262,7 @@ def read_json(file: str, val: float, test: float, seed: int, strict: bool = Fals
         boxes.append([x1 / w, y1 / h, x2 / w, y2 / h])
     if not paths:
         raise DataError(f"@PKG@_json: no usable item in {path} ({len(report.skipped)} skipped)")
-    return JsonBoxes(paths, np.asarray(boxes, np.float32), report, val, test, seed)
+    return JsonBoxes(paths, np.asarray(boxes, np.float32), report, val, test_share, seed)
 '''
 
 TESTS = '''"""@NAME@'s tests with zoo.testing: registration imports no framework, and every component passes

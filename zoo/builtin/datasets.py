@@ -17,7 +17,7 @@ _SYNTH = {
     "n": Param(2048, int, help="items in all (train + val + test)", ge=1),
     "size": Param(128, int, help="side of the generated square images, pixels", ge=8, le=4096),
     "val": Param(0.1, float, help="share of items in the val split", ge=0.0, le=0.9),
-    "test": Param(0.1, float, help="share of items in the test split", ge=0.0, le=0.9),
+    "test_share": Param(0.1, float, help="share of items in the test split", ge=0.0, le=0.9),
     "seed": Param(0, int, help="seeds every item and the split", ge=0),
 }
 _POLICY = Param("largest", str, ("largest", "first", "skip", "error"),
@@ -74,7 +74,7 @@ def register_datasets(register: Any) -> None:
                                  train_list=Param("", str, help="optional file of train image ids (relative to root)"),
                                  val_list=Param("", str, help="optional file of val image ids"),
                                  test_list=Param("", str, help="optional file of test image ids"),
-                                 test=_TEST_SHARE)), "zoo.datasets.voc:voc")
+                                 test_share=_TEST_SHARE)), "zoo.datasets.voc:voc")
     register(declare_dataset("csv", description="CSV of boxes (raccoon, lars76, selfie or custom layout)",
                              classes=_csv_classes,
                              params=_reader(
@@ -87,24 +87,24 @@ def register_datasets(register: Any) -> None:
                                  header=Param(None, bool, help="first row is a header (default: the layout's)"),
                                  box_format=Param("", str, ("", "xyxy", "xywh", "cxcywh"), help="default: layout's"),
                                  units=Param("", str, ("", "pixels", "normalized"), help="default: layout's"),
-                                 test_fraction=_TEST_SHARE)), "zoo.datasets.csv_reader:csv_dataset")
+                                 test_share=_TEST_SHARE)), "zoo.datasets.csv_reader:csv_dataset")
     register(declare_dataset("coco", description="COCO instances JSON + image folder", classes=True,
                              params=_reader(
                                  root=Param(".", str, help="image folder"),
                                  train=Param("instances.json", str, help="instances JSON (train or everything)"),
                                  test=Param("", str, help="optional instances JSON of the test split"),
-                                 test_fraction=_TEST_SHARE)), "zoo.datasets.coco:coco")
+                                 test_share=_TEST_SHARE)), "zoo.datasets.coco:coco")
     register(declare_dataset("yolo", description="YOLO txt labels (class cx cy w h, normalized) + images",
                              classes=True,
                              params=_reader(
                                  root=Param(".", str, help="dataset folder"),
                                  images=Param("images", str), labels=Param("labels", str),
                                  classes=Param("classes.txt", str, help="class names file, relative to root"),
-                                 test=_TEST_SHARE)), "zoo.datasets.yolo:yolo")
+                                 test_share=_TEST_SHARE)), "zoo.datasets.yolo:yolo")
     register(declare_dataset("oxford_pets", description="Oxford-IIIT Pet head boxes (official layout)",
                              classes=_pets_classes,
                              params={**_reader(
                                  root=Param("oxford-iiit-pet", str, help="folder holding images/ and annotations/"),
                                  labels=Param("breed", str, ("breed", "species", "binary_first")),
-                                 test=_TEST_SHARE), "val": Param(0.1, float, ge=0.0, le=0.9)}),
+                                 test_share=_TEST_SHARE), "val": Param(0.1, float, ge=0.0, le=0.9)}),
              "zoo.datasets.oxford_pets:oxford_pets")

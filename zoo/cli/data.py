@@ -24,6 +24,21 @@ def parse_overrides(overrides: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
+def _renamed(dataset: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`params` with the old names of `dataset`'s parameters (`zoo.recipes.RENAMED_DATASET_PARAMS`)
+    under their new names, a FutureWarning for each."""
+    import warnings
+
+    from zoo.recipes import renamed_dataset_params
+
+    for old, new in renamed_dataset_params(dataset).items():
+        if old in params and new not in params:
+            warnings.warn(f"dataset {dataset!r}: parameter {old!r} is deprecated; write {new!r}", FutureWarning,
+                          stacklevel=2)
+            params[new] = params.pop(old)
+    return params
+
+
 def summary(dataset: Any) -> dict[str, Any]:
     """Counts per split, class histogram per split, skipped items and notes."""
     _, labels = dataset.targets()
@@ -87,7 +102,7 @@ def show(name: str, overrides: tuple[str, ...], out: str | None, samples: int, a
     from zoo.plugins import registry
 
     try:
-        dataset = registry().build("dataset", name, "neutral", parse_overrides(overrides))
+        dataset = registry().build("dataset", name, "neutral", _renamed(name, parse_overrides(overrides)))
     except ValueError as exc:
         if isinstance(exc, DataError):
             raise

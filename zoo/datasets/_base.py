@@ -212,7 +212,7 @@ class Collector:
         return out
 
     def dataset(self, *, class_names: Sequence[str] | None = None, use_classes: bool = True, val: float = 0.0,
-                test: float = 0.2, seed: int = 0, cache: bool = False, notes: Sequence[str] = ()) -> AnnotatedDataset:
+                test_share: float = 0.2, seed: int = 0, cache: bool = False, notes: Sequence[str] = ()) -> AnnotatedDataset:
         """The kept images as a dataset; class names sorted unless given (an item whose class is not
         among given names is skipped: never a label of -1 in a dataset with classes); DataError
         when none is kept."""
@@ -233,7 +233,7 @@ class Collector:
         else:
             names, labels = (), np.full(len(self.paths), -1, np.int64)
         return AnnotatedDataset(self.paths, np.stack(self.boxes), labels, self.keys, names, self.report,
-                                own_splits=self.splits, val=val, test=test, seed=seed, cache=cache,
+                                own_splits=self.splits, val=val, test_share=test_share, seed=seed, cache=cache,
                                 damaged=[p in self.damaged for p in self.paths], checked=self.check_files)
 
     def _drop_shared_files(self) -> None:
@@ -268,13 +268,13 @@ class AnnotatedDataset(Dataset):
     """Images on disk with one box each, held in memory as arrays (targets cost nothing).
 
     Splits: the items' own split tags when any item has one (``val`` carved from train by the
-    `val` share when no item is tagged val); otherwise seeded `val` / `test` shares, stratified
+    `val` share when no item is tagged val); otherwise seeded `val` / `test_share` shares, stratified
     by class. Items tagged with no split stay out of every split.
     """
 
     def __init__(self, paths: Sequence[Path], boxes: np.ndarray, labels: np.ndarray, keys: Sequence[str],
                  class_names: Sequence[str], report: DataReport, *, own_splits: Sequence[str | None] = (),
-                 val: float = 0.0, test: float = 0.2, seed: int = 0, cache: bool = False,
+                 val: float = 0.0, test_share: float = 0.2, seed: int = 0, cache: bool = False,
                  damaged: Sequence[bool] = (), checked: bool = True) -> None:
         self.paths, self.keys = list(paths), list(keys)
         self._checked = checked
@@ -282,7 +282,7 @@ class AnnotatedDataset(Dataset):
         self._boxes, self._labels = np.asarray(boxes, np.float32), np.asarray(labels, np.int64)
         self.class_names = tuple(class_names)
         self._report, self._own = report, list(own_splits)
-        self._val, self._test, self._seed = val, test, seed
+        self._val, self._test_share, self._seed = val, test_share, seed
         self._cache: dict[tuple[int, tuple[int, int] | None], np.ndarray] | None = {} if cache else None
         self._lock = threading.Lock()
 
@@ -298,7 +298,7 @@ class AnnotatedDataset(Dataset):
     def splits(self) -> Mapping[str, np.ndarray]:
         tags = np.array([t or "" for t in self._own]) if any(self._own) else None
         if tags is None:
-            return stratified_split(np.arange(len(self)), self._labels, {"val": self._val, "test": self._test},
+            return stratified_split(np.arange(len(self)), self._labels, {"val": self._val, "test": self._test_share},
                                     self._seed)
         out = {name: np.flatnonzero(tags == name).astype(np.int64) for name in SPLITS}
         if len(out["val"]) == 0 and self._val > 0:

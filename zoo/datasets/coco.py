@@ -1,7 +1,7 @@
 """COCO reader: an instances JSON (``images``, ``annotations`` with pixel ``bbox`` = x, y, w, h,
 ``categories``). Crowd annotations (``iscrowd: 1``) are not objects a localizer can learn: dropped
 and counted. Class names are the category names ordered by category id. The optional ``test``
-JSON forms the test split; otherwise a seeded stratified ``test_fraction``.
+JSON forms the test split; otherwise a seeded stratified ``test_share``.
 
 Whole-file problems (not JSON, nested too deeply, no ``images`` list, malformed ``categories``)
 are one-line DataErrors. A broken entry is a counted skip of its image: an image entry without
@@ -132,7 +132,7 @@ def _add_box(ann: Annotation, a: dict[str, Any], index: int, categories: dict[in
     ann.classes.append(categories.get(category, str(category)) if category is not None else "")  # type: ignore[arg-type]
 
 
-def coco(root: str, train: str, test: str, policy: str, val: float, test_fraction: float, seed: int,
+def coco(root: str, train: str, test: str, policy: str, val: float, test_share: float, seed: int,
          cache: bool, check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """Images under `root` described by the COCO instances JSON `train` (and optional `test`)."""
     image_dir = existing_dir(root, "image", "root")
@@ -155,4 +155,4 @@ def coco(root: str, train: str, test: str, policy: str, val: float, test_fractio
         collector.skip(key, reason, "bad annotation")
     names = [categories[k] for k in sorted(categories)] or None
     notes = [f"{crowd} crowd annotations (iscrowd=1) dropped"] if crowd else []
-    return collector.dataset(class_names=names, val=val, test=test_fraction, seed=seed, cache=cache, notes=notes)
+    return collector.dataset(class_names=names, val=val, test_share=test_share, seed=seed, cache=cache, notes=notes)

@@ -9,7 +9,7 @@ Layouts (``layout`` param; ``columns``/``header``/``box_format``/``units`` overr
 
 Rows sharing a file name are one image (multi-object policy). The ``train`` file's rows form
 the train split and the ``test`` file's rows the test split (the author's split); without a test
-file, a seeded ``test_fraction`` stratified by class. Pixel boxes are normalized by the width /
+file, a seeded ``test_share`` stratified by class. Pixel boxes are normalized by the width /
 height columns when present, else by the image's own size.
 
 A bad row (malformed CSV, a missing cell, a box that is not four numbers, an impossible size)
@@ -192,7 +192,7 @@ def parse_csv(path: Path, layout: Layout, split: str | None, into: dict[str, Ann
 
 
 def csv_dataset(root: str, train: str, test: str, layout: str, columns: dict[str, Any], header: bool | None,
-                box_format: str, units: str, policy: str, val: float, test_fraction: float, seed: int,
+                box_format: str, units: str, policy: str, val: float, test_share: float, seed: int,
                 cache: bool, check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """The images under `root` boxed by the rows of the `train` (and optional `test`) CSV files."""
     image_dir = existing_dir(root, "image", "root")
@@ -218,5 +218,5 @@ def csv_dataset(root: str, train: str, test: str, layout: str, columns: dict[str
         collector.add(ann)
     use_classes = spec.cls is not None
     notes = [f"{len(both)} images are in both CSV files: skipped"] if both else []
-    return collector.dataset(use_classes=use_classes, val=val, test=test_fraction, seed=seed, cache=cache,
+    return collector.dataset(use_classes=use_classes, val=val, test_share=test_share, seed=seed, cache=cache,
                              notes=notes)

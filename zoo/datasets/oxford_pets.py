@@ -48,7 +48,7 @@ def breed_of(image_id: str) -> str:
     return image_id[: image_id.rfind("_")] if "_" in image_id else image_id
 
 
-def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, seed: int, cache: bool,
+def oxford_pets(root: str, labels: str, policy: str, val: float, test_share: float, seed: int, cache: bool,
                 check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """The annotated Oxford-IIIT Pet images with their head boxes (see the module docstring)."""
     if labels not in LABELS:
@@ -85,4 +85,4 @@ def oxford_pets(root: str, labels: str, policy: str, val: float, test: float, se
     notes = [f"{no_xml} images have no XML head box (the official test split has none): skipped",
              ("train / val / test are all carved from the annotated trainval images (seeded, stratified), "
               "because the official test images have no boxes")]
-    return collector.dataset(class_names=names, val=val, test=test, seed=seed, cache=cache, notes=notes)
+    return collector.dataset(class_names=names, val=val, test_share=test_share, seed=seed, cache=cache, notes=notes)

@@ -35,12 +35,12 @@ def photos() -> tuple[Image.Image, tuple[Image.Image, ...]]:
 class Cats(Synthetic):
     """The cat photo, aspect kept, its width 25-60 % of the image side; the box is the pasted photo."""
 
-    def __init__(self, n: int, size: int, val: float, test: float, seed: int, background: str) -> None:
+    def __init__(self, n: int, size: int, val: float, test_share: float, seed: int, background: str) -> None:
         if background not in ("black", "natural"):
             raise DataError(f"cats: background {background!r} is unknown; use black or natural")
         self.background = background
         self._cat, self._backgrounds = photos()
-        super().__init__(n, size, val, test, seed)
+        super().__init__(n, size, val, test_share, seed)
 
     def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         s, n = self.size, self.n
@@ -70,5 +70,5 @@ class Cats(Synthetic):
         return np.asarray(canvas)
 
 
-def cats(n: int, size: int, val: float, test: float, seed: int, background: str) -> Cats:
-    return Cats(n, size, val, test, seed, background)
+def cats(n: int, size: int, val: float, test_share: float, seed: int, background: str) -> Cats:
+    return Cats(n, size, val, test_share, seed, background)

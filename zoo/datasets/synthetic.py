@@ -51,13 +51,13 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 class Synthetic(Dataset):
-    """Base of the synthetic sets: `n` square images of side `size`, seeded val / test shares."""
+    """Base of the synthetic sets: `n` square images of side `size`, seeded `val` / `test_share` splits."""
 
-    def __init__(self, n: int, size: int, val: float, test: float, seed: int) -> None:
+    def __init__(self, n: int, size: int, val: float, test_share: float, seed: int) -> None:
         if n < 1 or size < 8:
             raise DataError(f"{type(self).__name__.lower()}: n={n}, size={size}; need n >= 1 and size >= 8")
         self.n, self.size, self.seed = n, size, seed
-        self._val, self._test = val, test
+        self._val, self._test_share = val, test_share
         self._boxes, self._labels = self._make_targets(ItemDraws(seed, n))
 
     def __len__(self) -> int:
@@ -68,7 +68,7 @@ class Synthetic(Dataset):
 
     def splits(self) -> Mapping[str, np.ndarray]:
         labels = self._labels if self.class_names else None
-        return seeded_split(self.n, labels, self._val, self._test, self.seed)
+        return seeded_split(self.n, labels, self._val, self._test_share, self.seed)
 
     def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -140,11 +140,11 @@ class Shapes(Synthetic):
     """One coloured shape (class = shape kind) on a textured noise background; the box is the
     shape's bounding rectangle, on pixel edges."""
 
-    def __init__(self, n: int, size: int, val: float, test: float, seed: int, classes: int) -> None:
+    def __init__(self, n: int, size: int, val: float, test_share: float, seed: int, classes: int) -> None:
         if not 2 <= classes <= len(SHAPES):
             raise DataError(f"shapes: classes={classes}; choose 2 to {len(SHAPES)} ({', '.join(SHAPES)})")
         self.class_names = SHAPES[:classes]
-        super().__init__(n, size, val, test, seed)
+        super().__init__(n, size, val, test_share, seed)
 
     def _make_targets(self, rng: ItemDraws) -> tuple[np.ndarray, np.ndarray]:
         s, n = self.size, self.n
@@ -172,9 +172,9 @@ class Shapes(Synthetic):
         return image
 
 
-def blobs(n: int, size: int, val: float, test: float, seed: int) -> Blobs:
-    return Blobs(n, size, val, test, seed)
+def blobs(n: int, size: int, val: float, test_share: float, seed: int) -> Blobs:
+    return Blobs(n, size, val, test_share, seed)
 
 
-def shapes(n: int, size: int, val: float, test: float, seed: int, classes: int) -> Shapes:
-    return Shapes(n, size, val, test, seed, classes)
+def shapes(n: int, size: int, val: float, test_share: float, seed: int, classes: int) -> Shapes:
+    return Shapes(n, size, val, test_share, seed, classes)

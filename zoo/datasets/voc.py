@@ -72,7 +72,7 @@ def read_list(path: str, param: str) -> set[str]:
 
 
 def voc(root: str, annotations: str, images: str, train_list: str, val_list: str, test_list: str, policy: str,
-        val: float, test: float, seed: int, cache: bool, check_files: bool, strict: bool = False) -> AnnotatedDataset:
+        val: float, test_share: float, seed: int, cache: bool, check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """A folder of VOC XMLs (``root/annotations``) and images (``root/images``)."""
     base = existing_dir(root, "dataset root", "root")
     xml_dir = existing_dir(base / annotations, "annotations", "annotations")
@@ -91,7 +91,7 @@ def voc(root: str, annotations: str, images: str, train_list: str, val_list: str
             unlisted += ann.split is None
         collector.add(ann)
     notes = [f"{unlisted} annotated images are in no split list: left out of every split"] if unlisted else []
-    return collector.dataset(val=val, test=test, seed=seed, cache=cache, notes=notes)
+    return collector.dataset(val=val, test_share=test_share, seed=seed, cache=cache, notes=notes)
 
 
 def _natural(path: Path) -> list[object]:

@@ -43,7 +43,7 @@ def parse_labels(txt: Path, ann: Annotation, names: list[str] | None = None) -> 
         ann.classes.append(names[cls] if names is not None else str(cls))
 
 
-def yolo(root: str, images: str, labels: str, classes: str, policy: str, val: float, test: float, seed: int,
+def yolo(root: str, images: str, labels: str, classes: str, policy: str, val: float, test_share: float, seed: int,
          cache: bool, check_files: bool, strict: bool = False) -> AnnotatedDataset:
     """A YOLO-format folder (see the module docstring)."""
     base = existing_dir(root, "dataset root", "root")
@@ -85,4 +85,4 @@ def yolo(root: str, images: str, labels: str, classes: str, policy: str, val: fl
     if names is None:
         ids = [int(c) for c in collector.classes]
         names = [str(i) for i in range(max(ids, default=-1) + 1)]
-    return collector.dataset(class_names=names, val=val, test=test, seed=seed, cache=cache, notes=notes)
+    return collector.dataset(class_names=names, val=val, test_share=test_share, seed=seed, cache=cache, notes=notes)

@@ -43,14 +43,14 @@ class Item:
 class LabelMe(Dataset):
     """The kept images of a LabelMe folder with one box each (see the module docstring)."""
 
-    def __init__(self, root: str, classes: bool = True, val: float = 0.1, test: float = 0.2, seed: int = 0,
+    def __init__(self, root: str, classes: bool = True, val: float = 0.1, test_share: float = 0.2, seed: int = 0,
                  strict: bool = False) -> None:
         if not root:
             raise DataError("labelme: set the dataset parameter 'root' to a folder of LabelMe .json files")
         self.root = Path(root).expanduser().resolve()
         if not self.root.is_dir():
             raise DataError(f"labelme: {self.root} is not a directory; set the dataset parameter 'root' to it")
-        self._val, self._test, self._seed, self._strict = val, test, seed, strict
+        self._val, self._test_share, self._seed, self._strict = val, test_share, seed, strict
         self._report = DataReport()
         self._counts: Counter[str] = Counter()
         self.items: list[Item] = []
@@ -188,7 +188,7 @@ class LabelMe(Dataset):
 
     def splits(self) -> Mapping[str, np.ndarray]:
         labels = self._labels if self.class_names else None
-        return stratified_split(np.arange(len(self)), labels, {"val": self._val, "test": self._test}, self._seed)
+        return stratified_split(np.arange(len(self)), labels, {"val": self._val, "test": self._test_share}, self._seed)
 
     def report(self) -> DataReport:
         return self._report
@@ -206,6 +206,6 @@ class LabelMe(Dataset):
         return Sample(image, self._boxes[index], int(self._labels[index]), item.key)
 
 
-def labelme(root: str, classes: bool, val: float, test: float, seed: int, strict: bool = False) -> LabelMe:
+def labelme(root: str, classes: bool, val: float, test_share: float, seed: int, strict: bool = False) -> LabelMe:
     """Factory of the ``labelme`` dataset."""
-    return LabelMe(root, classes, val, test, seed, strict)
+    return LabelMe(root, classes, val, test_share, seed, strict)

@@ -26,7 +26,7 @@ LABELME = declare_dataset(
         "root": Param("", str, help="folder of the LabelMe .json files (searched recursively)"),
         "classes": Param(True, bool, help="use the rectangle labels as classes"),
         "val": Param(0.1, float, help="share of items in the val split"),
-        "test": Param(0.2, float, help="share of items in the test split"),
+        "test_share": Param(0.2, float, help="share of items in the test split"),
         "seed": Param(0, int, help="seed of the split"),
         "strict": Param(False, bool, help="turn every skipped JSON into an error"),
     },
