@@ -2,17 +2,18 @@
 parameters filled in. Framework adapters build models from plans; the core builds datasets."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from zoo import boxes
+from zoo import boxes, provenance
 from zoo.errors import DataError, PluginError, RecipeError
-from zoo.interfaces.component import Entry, Kind
+from zoo.interfaces.component import NEUTRAL, Entry, Kind
 from zoo.interfaces.dataset import Dataset
 from zoo.objective import Objective
 from zoo.recipes import ComponentSpec, Recipe
-from zoo.registry import Registry
-from zoo.validation import shape_problems, validate
+from zoo.registry import Registry, normalize
+from zoo.validation import Resolved, shape_problems, validated_parts
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,15 @@ class Part:
         return self.entry.info.metadata(self.params)
 
 
+#: what a plan builds its parts with: (kind, name, resolved params, **context) -> the built object
+Builder = Callable[..., Any]
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What a framework needs to build, train and run a recipe's model."""
+    """What a framework needs to build, train and run a recipe's model: the resolved parts, the
+    class count, the provenance of every part (`zoo.provenance`, gathered when planned) and the
+    registry's builder for this framework (`zoo.registry.Registry.builder`), not the registry."""
 
     recipe: Recipe
     framework: str
@@ -43,7 +50,8 @@ class Plan:
     head: Part
     losses: tuple[Part, ...]
     num_classes: int
-    registry: Registry
+    components: Mapping[str, Mapping[str, Any]]
+    builder: Builder = field(repr=False, compare=False)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -64,10 +72,10 @@ class Plan:
     def build(self, kind: Kind, **context: Any) -> Any:
         """Build this plan's `kind` component with its factory and `context`."""
         part = {"backbone": self.backbone, "vectorizer": self.vectorizer, "head": self.head}[kind]
-        return self.registry.build(kind, part.name, self.framework, part.params, **context)
+        return self.builder(kind, part.name, part.params, **context)
 
     def build_losses(self) -> list[tuple[Part, Any]]:
-        return [(p, self.registry.build("loss", p.name, self.framework, p.params)) for p in self.losses]
+        return [(p, self.builder("loss", p.name, p.params)) for p in self.losses]
 
     def with_backbone_weights(self, weights: str) -> Plan:
         """This plan with the backbone's ``weights`` parameter replaced (``"none"`` to rebuild a
@@ -94,16 +102,15 @@ class Plan:
         return Objective.of(self.encoding, self.build_losses())
 
 
-def _part(reg: Registry, kind: Kind, spec: ComponentSpec, framework: str) -> Part:
-    entry = reg.get(kind, spec.name, framework)
-    return Part(entry, entry.info.resolve(spec.params), spec.weight)
+def _part(found: Resolved, weight: float = 1.0) -> Part:
+    assert found.entry is not None  # resolved for a framework
+    return Part(found.entry, found.params, weight)
 
 
-def _backbone(reg: Registry, spec: ComponentSpec, framework: str) -> Part:
-    """The backbone part; ``weights`` naming an installed model becomes its trained backbone's file."""
+def _backbone(reg: Registry, part: Part, framework: str) -> Part:
+    """The backbone `part`; ``weights`` naming an installed model becomes its trained backbone's file."""
     from zoo.models import backbone_weights
 
-    part = _part(reg, "backbone", spec, framework)
     weights = str(part.params.get("weights", "none"))
     resolved = backbone_weights(weights, part.name, framework, reg)
     return part if resolved == weights else Part(part.entry, {**part.params, "weights": resolved}, part.weight)
@@ -111,35 +118,48 @@ def _backbone(reg: Registry, spec: ComponentSpec, framework: str) -> Part:
 
 def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None,
               check_weights: bool = True) -> Plan:
-    """Validate `recipe` for `framework` and resolve it; WeightsError (one line, naming the package
-    to install) when its pretrained weights are not installed. `num_classes` (the data's count, when
-    the caller has read the data) defaults to `class_count`; it must agree with ``head.classes``.
+    """Validate `recipe` for `framework` and resolve it (`zoo.validation.validated_parts`: each
+    parameter resolved once); WeightsError (one line, naming the package to install) when its
+    pretrained weights are not installed. `num_classes` (the data's count, when the caller has read
+    the data) defaults to `class_count`; it must agree with ``head.classes``.
     ``check_weights=False`` for plans whose model is loaded from a run directory."""
-    validate(recipe, reg, framework)
-    backbone = _backbone(reg, recipe.backbone, framework)
+    parts = validated_parts(recipe, reg, framework)
+    backbone = _backbone(reg, _part(parts["backbone"]), framework)
     if check_weights:  # fail fast when the pretrained weights are not installed
         reg.resolve_weights(backbone.name, framework, backbone.params)
-    head = _part(reg, "head", recipe.head, framework)
-    if not head.meta["classes"]:
+    head = _part(parts["head"])
+    if not parts["head"].meta["classes"]:
         num_classes = 0
     elif num_classes is None:
-        num_classes = class_count(recipe, reg)
+        num_classes = _class_count(recipe, reg, head.params, parts["dataset"].meta)
     elif head.params.get("classes") and head.params["classes"] != num_classes:
         raise RecipeError(f"recipe {recipe.name!r}, key 'head.classes': {head.params['classes']} classes, but "
                           f"dataset {recipe.dataset.name!r} has {num_classes}; set head.classes={num_classes} or 0")
-    return Plan(recipe, framework, backbone,
-                _part(reg, "vectorizer", recipe.vectorizer, framework), head,
-                tuple(_part(reg, "loss", t, framework) for t in recipe.loss), num_classes, reg)
+    losses = tuple(_part(parts[f"loss.{i}"], t.weight) for i, t in enumerate(recipe.loss))
+    vectorizer = _part(parts["vectorizer"])
+    components = provenance.gather({"backbone": backbone.entry, "vectorizer": vectorizer.entry, "head": head.entry,
+                                    **{f"loss.{i}": p.entry for i, p in enumerate(losses)},
+                                    "dataset": reg.get("dataset", recipe.dataset.name, NEUTRAL)},
+                                   reg.frameworks().get(normalize(framework)))
+    return Plan(recipe, framework, backbone, vectorizer, head, losses, num_classes, components,
+                reg.builder(framework))
 
 
 def class_count(recipe: Recipe, reg: Registry) -> int:
     """K for the recipe's class head without reading data when possible: ``head.classes`` when
     set, else the dataset's declared ``num_classes`` (from its parameters), else the data's own."""
-    given = int(reg.info("head", recipe.head.name).resolve(recipe.head.params).get("classes") or 0)
+    info = reg.info("dataset", recipe.dataset.name)
+    return _class_count(recipe, reg, reg.info("head", recipe.head.name).resolve(recipe.head.params),
+                        info.metadata(info.resolve(recipe.dataset.params)))
+
+
+def _class_count(recipe: Recipe, reg: Registry, head_params: Mapping[str, Any],
+                 dataset_meta: Mapping[str, Any]) -> int:
+    """`class_count` from the resolved head parameters and dataset metadata."""
+    given = int(head_params.get("classes") or 0)
     if given:
         return given
-    info = reg.info("dataset", recipe.dataset.name)
-    declared = info.metadata(info.resolve(recipe.dataset.params)).get("num_classes")
+    declared = dataset_meta.get("num_classes")
     if declared:
         return int(declared)
     try:
@@ -153,7 +173,8 @@ def class_count(recipe: Recipe, reg: Registry) -> int:
 def require_weights(recipe: Recipe, framework: str, reg: Registry) -> None:
     """WeightsError (one line naming the package to install) when the recipe's pretrained
     backbone weights are not installed; nothing is built, nothing imported."""
-    backbone = _backbone(reg, recipe.backbone, framework)
+    entry = reg.get("backbone", recipe.backbone.name, framework)
+    backbone = _backbone(reg, Part(entry, entry.info.resolve(recipe.backbone.params)), framework)
     reg.resolve_weights(backbone.name, framework, backbone.params)
 
 

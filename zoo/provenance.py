@@ -5,10 +5,14 @@ different code."""
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from zoo.assembly import Plan
-from zoo.interfaces.component import NEUTRAL, Source
+from zoo.interfaces.component import Entry, Source
+
+if TYPE_CHECKING:
+    from zoo.assembly import Plan
+    from zoo.registry import FrameworkEntry
 
 
 def _describe(kind: str, name: str, source: Source) -> dict[str, Any]:
@@ -16,18 +20,20 @@ def _describe(kind: str, name: str, source: Source) -> dict[str, Any]:
             "version": source.version}
 
 
+def gather(entries: Mapping[str, Entry], framework: FrameworkEntry | None) -> dict[str, dict[str, Any]]:
+    """Recipe key -> {kind, name, plugin, distribution, version} of each entry, with the framework
+    adapter's under ``framework`` (when one is registered: a plan may be made to validate and
+    inspect without one): what `zoo.assembly.make_plan` records in the plan."""
+    out = {key: _describe(entry.kind, entry.name, entry.source) for key, entry in entries.items()}
+    if framework is not None:
+        out["framework"] = _describe("framework", framework.name, framework.source)
+    return out
+
+
 def record(plan: Plan) -> dict[str, dict[str, Any]]:
     """Recipe key -> {kind, name, plugin, distribution, version} of every part of `plan`, with
-    the dataset and the framework adapter."""
-    reg = plan.registry
-    out = {key: _describe(part.entry.kind, part.name, part.entry.source)
-           for key, part in (("backbone", plan.backbone), ("vectorizer", plan.vectorizer), ("head", plan.head))}
-    out.update({f"loss.{i}": _describe("loss", p.name, p.entry.source) for i, p in enumerate(plan.losses)})
-    dataset = reg.get("dataset", plan.recipe.dataset.name, NEUTRAL)
-    out["dataset"] = _describe("dataset", dataset.name, dataset.source)
-    framework = reg.frameworks()[plan.framework]
-    out["framework"] = _describe("framework", framework.name, framework.source)
-    return out
+    the dataset and the framework adapter (gathered when the plan was made)."""
+    return {key: dict(value) for key, value in plan.components.items()}
 
 
 def differences(recorded: dict[str, dict[str, Any]], plan: Plan) -> list[str]:

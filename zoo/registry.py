@@ -259,6 +259,14 @@ class Registry:
             _load_weights(found, obj, normalize(framework))
         return obj
 
+    def builder(self, framework: str) -> Callable[..., Any]:
+        """`build` for one framework, ``(kind, name, params, **context) -> object``: what a
+        `zoo.assembly.Plan` hands its adapter instead of the whole registry."""
+        def build(kind: Kind, name: str, params: dict[str, Any], **context: Any) -> Any:
+            return self.build(kind, name, framework, params, **context)
+
+        return build
+
     def resolve_factory(self, entry: Entry) -> None:
         """Import a ``"module:attribute"`` factory without calling it; PluginError in one line,
         naming the plugin, when the module or the attribute is missing (`zoo validate -f`)."""

@@ -8,23 +8,69 @@ the valid choices.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from zoo import boxes, weights
 from zoo.errors import PluginError, RecipeError, ZooError
-from zoo.interfaces.component import ComponentInfo, Kind, ParamError, Source, complete_metadata
+from zoo.interfaces.component import ComponentInfo, Entry, Kind, ParamError, Source, complete_metadata
 from zoo.recipes import ComponentSpec, Recipe
 from zoo.registry import Registry, normalize
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One part of a recipe resolved against the registry: its entry (None when checked without a
+    framework), its parameters with the defaults filled in and checked, and its metadata."""
+
+    info: ComponentInfo
+    params: dict[str, Any]
+    meta: dict[str, Any]
+    entry: Entry | None = None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: every problem, and the parts it resolved (recipe key -> `Resolved`:
+    ``backbone``, ``vectorizer``, ``head``, ``dataset``, ``loss.0``, ...)."""
+
+    problems: list[str]
+    parts: dict[str, Resolved]
 
 
 def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> list[str]:
     """Every problem of `recipe` (empty when it is valid); with `framework`, also that every
     component exists for that framework (and, with `resolve`, that its factory imports: this
     imports the framework; ``resolve=False`` checks without importing it)."""
+    return check(recipe, reg, framework, resolve=resolve).problems
+
+
+def validate(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> Recipe:
+    """`recipe` when valid; RecipeError with the first problem (and a count of the others)."""
+    validated_parts(recipe, reg, framework, resolve=resolve)
+    return recipe
+
+
+def validated_parts(recipe: Recipe, reg: Registry, framework: str | None = None, *,
+                    resolve: bool = True) -> dict[str, Resolved]:
+    """The parts of a valid `recipe`, each resolved once (`zoo.assembly.make_plan` builds its plan
+    from them); RecipeError with the first problem (and a count of the others) like `validate`."""
+    found = check(recipe, reg, framework, resolve=resolve)
+    if found.problems:
+        more = f" (and {len(found.problems) - 1} more problem(s): run `zoo validate`)" \
+            if len(found.problems) > 1 else ""
+        raise RecipeError(found.problems[0] + more)
+    return found.parts
+
+
+def check(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> Checked:
+    """`problems`, with the parts resolved on the way: every parameter of the recipe is resolved
+    here, once, against its declaration."""
     where = f"recipe {recipe.name!r}"
     out: list[str] = []
     resolved: dict[str, dict[str, Any]] = {}
     metas: dict[str, dict[str, Any]] = {}
+    parts: dict[str, Resolved] = {}
     if framework is not None and framework in recipe.unsupported_frameworks:
         out.append(f"{where} cannot run on {framework}: {recipe.unsupported_frameworks[framework]}")
     specs: list[tuple[str, Kind, ComponentSpec]] = [
@@ -37,6 +83,7 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
             info = entry.info if entry else reg.info(kind, spec.name)
             resolved[key] = info.resolve(spec.params)
             metas[key] = metadata_of(info, resolved[key], entry.source if entry else None)
+            parts[key] = Resolved(info, resolved[key], metas[key], entry)
             if entry is not None and resolve:
                 reg.resolve_factory(entry)
         except ZooError as exc:
@@ -60,7 +107,7 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
             out += shape_problems(where, (recipe.vectorizer.name, resolved["vectorizer"], metas["vectorizer"]),
                                   (recipe.head.name, resolved["head"]), int(metas["backbone"]["out_channels"]), size)
     if "head" not in metas:
-        return out
+        return Checked(out, parts)
     head, head_params = metas["head"], resolved["head"]
     box_terms = 0
     for i, term in enumerate(recipe.loss):
@@ -82,7 +129,7 @@ def problems(recipe: Recipe, reg: Registry, framework: str | None = None, *, res
     if head["classes"] and "dataset" in metas and not metas["dataset"].get("classes"):
         out.append(f"{where}, key 'head': {recipe.head.name!r} predicts classes but dataset "
                    f"{recipe.dataset.name!r} has none; use head 'box' or a dataset with classes")
-    return out
+    return Checked(out, parts)
 
 
 def _feature_size(meta: Mapping[str, Any], params: Mapping[str, Any],
@@ -165,10 +212,3 @@ def metadata_of(info: ComponentInfo, params: dict[str, Any], source: Source | No
         raise PluginError(f"{source}: {exc}" if source else str(exc), source.plugin if source else None) from None
 
 
-def validate(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolve: bool = True) -> Recipe:
-    """`recipe` when valid; RecipeError with the first problem (and a count of the others)."""
-    found = problems(recipe, reg, framework, resolve=resolve)
-    if found:
-        more = f" (and {len(found) - 1} more problem(s): run `zoo validate`)" if len(found) > 1 else ""
-        raise RecipeError(found[0] + more)
-    return recipe
