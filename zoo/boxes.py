@@ -60,6 +60,11 @@ def decode(values: Any, encoding: str, xp: Any = np) -> Any:
     return xp.stack([xp.minimum(x1, x2), xp.minimum(y1, y2), xp.maximum(x1, x2), xp.maximum(y1, y2)], -1)
 
 
+def mirror(boxes: Any, xp: Any = np) -> Any:
+    """Canonical xyxy (..., 4) of the left-right mirrored image: x1' = 1 - x2, x2' = 1 - x1."""
+    return xp.stack([1 - boxes[..., 2], boxes[..., 1], 1 - boxes[..., 0], boxes[..., 3]], -1)
+
+
 def to_pixels(boxes: np.ndarray, width: int, height: int) -> np.ndarray:
     """Normalized xyxy -> pixel xyxy, float32."""
     return (np.asarray(boxes, np.float32) * np.array([width, height, width, height], np.float32))

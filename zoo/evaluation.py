@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo import metrics, provenance, runs
+from zoo import metrics, provenance, runs, test_time
 from zoo.assembly import Plan, build_dataset, make_plan
 from zoo.data.pipeline import Pipeline
 from zoo.errors import ZooError
@@ -93,6 +93,6 @@ def evaluate(run_dir: str | Path, reg: Registry, overrides: tuple[str, ...] = ()
     pipeline = {"test": data.test, "val": data.val, "train": data.train}[split]
     if split == "train":
         pipeline = Pipeline(dataset, pipeline.indices, recipe.input_size, recipe.train.batch_size, workers=workers)
-    result = evaluate_outputs(plan, engine.predict(model, pipeline.images()), pipeline, data.train)
+    result = evaluate_outputs(plan, test_time.predict(engine, model, plan, pipeline.images), pipeline, data.train)
     return {"run": str(run_dir), "framework": plan.framework, "recipe": recipe.name, "split": split,
             "dataset": recipe.dataset.to_dict(), **result}

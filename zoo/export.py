@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo import boxes, runs
+from zoo import boxes, runs, test_time
 from zoo.errors import ZooError
 
 INPUT = "image"
@@ -83,7 +83,7 @@ def export_run(run_dir: str | Path, reg: Any, out: str | Path | None = None, ops
     engine.export_onnx(model, plan, path, opset=opset, dynamic_batch=dynamic_batch)
     _write_metadata(path, _metadata(run_dir, plan, info, opset, dynamic_batch))
     images = check_batch(plan, reg, check_images)
-    check = self_check(path, engine.predict(model, [images]), plan.encoding, images)
+    check = self_check(path, test_time.predict(engine, model, plan, lambda: [images]), plan.encoding, images)
     check.update(framework=plan.framework, recipe=plan.recipe.name, run=str(run_dir), opset=opset,
                  dynamic_batch=dynamic_batch, dataset=plan.recipe.dataset.name)
     check_path = path.with_name(path.name + ".check.json")
@@ -134,6 +134,7 @@ def _metadata(run_dir: Path, plan: Any, info: dict[str, Any], opset: int, dynami
             "outputs": {"box": "normalized xyxy in [0, 1]", **({"probs": "class probabilities"}
                                                               if plan.num_classes else {})},
             "class_names": list(info.get("class_names") or []) if plan.num_classes else [],
+            "test_time": {"hflip": plan.recipe.test_time.hflip},
             "metrics": {k: m[k] for k in ("iou", "corloc", "accuracy", "n") if k in m}, "opset": opset}
 
 

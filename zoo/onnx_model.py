@@ -59,12 +59,28 @@ class OnnxModel:
     def class_names(self) -> list[str]:
         return list(self.meta.get("class_names") or [])
 
+    @property
+    def hflip(self) -> bool:
+        """Whether the run's recipe asked for mirrored test-time augmentation (`zoo.test_time`)."""
+        return bool((self.meta.get("test_time") or {}).get("hflip", False))
+
     def run(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(boxes (N, 4) normalized xyxy, probabilities (N, K) or None) for uint8 (N, H, W, 3)."""
+        """(boxes (N, 4) normalized xyxy, probabilities (N, K) or None) for uint8 (N, H, W, 3),
+        with the file's test-time augmentation (`hflip`: the mirrored pass averaged in)."""
         images = np.ascontiguousarray(images, np.uint8)
         if images.ndim != 4 or images.shape[1:] != (*self.input_size, 3):
             raise ZooError(f"{self.path}: expects uint8 images (N, {self.input_size[0]}, {self.input_size[1]}, 3), "
                            f"got {images.shape}")
+        box, probs = self._run(images)
+        if not self.hflip:
+            return box, probs
+        from zoo.test_time import average_mirrored, mirrored
+
+        flip_box, flip_probs = self._run(next(mirrored([images])))
+        box = np.clip(average_mirrored(box, flip_box), 0.0, 1.0)
+        return box, None if probs is None else (probs + flip_probs) / 2
+
+    def _run(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         step = self.batch or max(len(images), 1)
         parts: dict[str, list[np.ndarray]] = {name: [] for name in self.output_names}
         for start in range(0, len(images), step):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from zoo import boxes, runs
+from zoo import boxes, runs, test_time
 from zoo.datasets.images import image_size, load_image
 from zoo.errors import DataError, ZooError
 
@@ -54,7 +54,7 @@ def run_predictor(run_dir: str | Path, reg: Any) -> Predictor:
     info = runs.read_run(Path(run_dir))
 
     def run(batch: np.ndarray) -> BoxesAndProbs:
-        outputs = engine.predict(model, [batch])
+        outputs = test_time.predict(engine, model, plan, lambda: [batch])
         pred, _ = decode_outputs(plan, outputs)
         return pred, None if outputs.logits is None else softmax(outputs.logits)
 

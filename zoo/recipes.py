@@ -23,7 +23,7 @@ from zoo.registry import normalize
 from zoo.safe_yaml import MAX_YAML_VALUES, YamlExpansionError, YamlLoader, load_yaml  # noqa: F401 (re-exported)
 
 RECIPE_KEYS = ("description", "source", "notes", "input_size", "backbone", "vectorizer", "head", "loss",
-               "dataset", "train", "augment", "unsupported_frameworks")
+               "dataset", "train", "augment", "test_time", "unsupported_frameworks")
 #: old recipe keys (path) -> their new name; still read, with a FutureWarning
 RENAMED_KEYS: dict[tuple[str, ...], str] = {
     ("frameworks",): "unsupported_frameworks",
@@ -100,6 +100,11 @@ class AugmentSpec:
 
 
 @dataclass(frozen=True)
+class TestTimeSpec:
+    hflip: bool = False                               # also predict the mirrored image; average the two boxes
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str
     backbone: ComponentSpec
@@ -110,6 +115,7 @@ class Recipe:
     input_size: tuple[int, int] = (128, 128)     # (H, W) the images are resized to
     train: TrainSpec = TrainSpec()
     augment: AugmentSpec = AugmentSpec()
+    test_time: TestTimeSpec = TestTimeSpec()
     description: str = ""
     source: str = ""
     notes: str = ""
@@ -123,6 +129,7 @@ class Recipe:
             "backbone": self.backbone.to_dict(), "vectorizer": self.vectorizer.to_dict(),
             "head": self.head.to_dict(), "loss": [t.to_dict(with_weight=True) for t in self.loss],
             "dataset": self.dataset.to_dict(), "train": asdict(self.train), "augment": asdict(self.augment),
+            "test_time": asdict(self.test_time),
             "unsupported_frameworks": dict(self.unsupported_frameworks),
         }
 
@@ -280,6 +287,7 @@ def _parse_normalized(name: str, raw: dict[str, Any]) -> Recipe:
         input_size=_size(raw.get("input_size", 128), where),
         train=_dataclass(TrainSpec, raw.get("train", {}), f"{where}, key 'train'"),
         augment=_dataclass(AugmentSpec, raw.get("augment", {}), f"{where}, key 'augment'"),
+        test_time=_dataclass(TestTimeSpec, raw.get("test_time", {}), f"{where}, key 'test_time'"),
         description=str(raw.get("description", "")), source=str(raw.get("source", "")),
         notes=str(raw.get("notes", "")),
         unsupported_frameworks={str(k): str(v) for k, v in (raw.get("unsupported_frameworks") or {}).items()},

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zoo import distributed, provenance, runs
+from zoo import distributed, provenance, runs, test_time
 from zoo.assembly import build_dataset, make_plan, require_weights
 from zoo.data import report as data_report
 from zoo.errors import ZooError
@@ -114,7 +114,7 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
     if not world.chief:  # rank 0 evaluates the whole test split and writes; the others are done
         return run_dir
     engine.save(model, run_dir)
-    outputs = engine.predict(model, data.test.images())
+    outputs = test_time.predict(engine, model, plan, data.test.images)
     result = evaluate_outputs(plan, outputs, data.test, data.train)
     previous = runs.read_run(run_dir).get("train_seconds", 0.0) if resume else 0.0
     info = runs.update_run(run_dir, status="done", epochs=monitor.epochs_done, best_epoch=monitor.best_epoch + 1,

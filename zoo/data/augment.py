@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from zoo import boxes
 from zoo.recipes import AugmentSpec
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -18,7 +19,7 @@ _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 def hflip(image: np.ndarray, box: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mirror left-right; x1' = 1 - x2, x2' = 1 - x1."""
-    return image[:, ::-1], np.array([1 - box[2], box[1], 1 - box[0], box[3]], np.float32)
+    return image[:, ::-1], boxes.mirror(np.asarray(box, np.float32)).astype(np.float32)
 
 
 def crop(image: np.ndarray, box: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -216,3 +216,23 @@ def test_model_card_names_the_license_of_pretrained_weights(reg: Registry) -> No
     (registered,) = [w for w in reg.weights("efficientnet_lite0", "torch") if w.info.name == "imagenet"]
     line = weights_origin(plan, reg)
     assert registered.info.license in line and "imagenet weights of efficientnet_lite0" in line
+
+
+def test_export_carries_the_recipes_mirrored_tta(reg: Registry, tmp_path: Path) -> None:
+    from zoo import test_time
+    from zoo.export import check_batch, export_run
+    from zoo.monitor import decode_outputs
+    from zoo.onnx_model import OnnxModel
+
+    run = training.train(get("default", overrides=[*TINY, "test_time.hflip=true"]), "torch", reg,
+                         out=tmp_path / "run", workers=0)
+    result = export_run(run, reg, dynamic_batch=True)
+    assert result.check["passed"] and result.check["max_abs_diff"] <= 1e-4
+    onnx = OnnxModel(result.path)
+    assert onnx.hflip
+    plan, model, engine = training.load_run(run, reg)
+    images = check_batch(plan, reg, 8)
+    want, _ = decode_outputs(plan, test_time.predict(engine, model, plan, lambda: [images]))
+    got, _ = onnx.run(images)
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert np.abs(onnx._run(images)[0] - want).max() > 1e-6  # one pass alone is not what it returns
