@@ -150,20 +150,18 @@ def test_bf16_builds_mixed_and_outputs_float32(reg) -> None:  # type: ignore[no-
     assert np.asarray(model.predict_on_batch(x)["box"]).dtype == np.float32
 
 
-def test_feed_without_the_tf_data_adapter_gives_the_same_batches(reg, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from zoo_keras import feed
+def test_feed_gives_the_pipeline_batches_of_each_epoch_in_order(reg) -> None:  # type: ignore[no-untyped-def]
+    from zoo_keras import data as feed
 
     recipe = recipes.get("default", overrides=[*TINY, "augment.hflip=true"])
     data = training.prepare_data(recipe, training.build_dataset(recipe, reg), workers=0)
-    first = [(x.numpy(), y["box"].numpy()) for x, y in feed.train_dataset(data.train, 1, 3)]
-    monkeypatch.setattr(feed, "_adapter", lambda: None)
-    second = [(x.numpy(), y["box"].numpy()) for x, y in feed.train_dataset(data.train, 1, 3)]
-    assert len(first) == len(second) == 2 * len(data.train)
-    for (xa, ba), (xb, bb) in zip(first, second):
-        np.testing.assert_array_equal(xa, xb)
-        np.testing.assert_array_equal(ba, bb)
-    expected = next(iter(data.train.batches(1)))
-    np.testing.assert_array_equal(first[0][0], expected.images.astype(np.float32))
+    fed = [(x.numpy(), y["box"].numpy(), y["weight"].numpy()) for x, y in feed.train_dataset(data.train, 1, 3)]
+    expected = [b for epoch in (1, 2) for b in data.train.batches(epoch)]
+    assert len(fed) == len(expected) == 2 * len(data.train)
+    for (x, box, weight), batch in zip(fed, expected):
+        np.testing.assert_array_equal(x, batch.images.astype(np.float32))
+        np.testing.assert_array_equal(box, batch.boxes)
+        np.testing.assert_array_equal(weight, np.full(len(batch.boxes), batch.weight, np.float32))
 
 
 def _parts(model) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:  # type: ignore[no-untyped-def]

@@ -1,25 +1,38 @@
-"""tf.data adapter over the neutral `zoo.data.Pipeline`: the same arrays as the torch DataLoader.
+"""The Keras input feed: the core's `zoo.data.Pipeline` as tf.data, the same arrays as torch's
+DataLoader.
 
-`dataset(pipeline, epoch)` yields ``(images uint8 (B, H, W, 3), boxes float32 (B, 4), labels int64 (B,),
-weight float32 ())`` in position order: the positions of ``pipeline.local_batches(epoch)`` (all of
-each batch at world size 1, this rank's parts of them when the pipeline is sharded, the same items
-as torch's loader) mapped through ``pipeline.item`` (numpy_function, run in parallel by
-``pipeline.workers`` threads, deterministic order), batched and prefetched. Sharding is explicit
-here; tf.distribute's auto-sharding is never applied to it.
+`dataset(pipeline, epoch)` is one epoch as ``(images uint8 (B, H, W, 3), boxes float32
+(B, 4), labels int64 (B,), weight float32 ())`` in position order: the positions of
+``pipeline.local_batches(epoch)`` (all of each batch at world size 1, this rank's parts of them
+when the pipeline is sharded, the same items as torch's loader) mapped through ``pipeline.item``
+(numpy_function, run in parallel by ``pipeline.workers`` threads, deterministic order), batched
+and prefetched. Sharding is explicit here; tf.distribute's auto-sharding is never applied to it.
+
+`train_dataset(pipeline, first, last)` is what ``model.fit`` reads: epochs ``first .. last - 1``
+in order, each exactly ``pipeline.batches(epoch)`` (the order depends only on (seed, epoch)), so
+a resumed fit sees the same batches as an uninterrupted one; elements ``(images float32
+[0, 255], {"box": (B, 4) xyxy, "label": (B,) int64, "weight": (B,) float32})``, where
+``weight`` is the batch's share of its global batch, per item.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-
 from zoo.plugin import Pipeline
+
+from zoo_keras._keras import keras  # noqa: F401 - selects the backend before tensorflow is used
+
+
+def _tf() -> Any:
+    import tensorflow as tf
+
+    return tf
 
 
 def dataset(pipeline: Pipeline, epoch: int) -> Any:
     """A ``tf.data.Dataset`` of one epoch of `pipeline` (see the module docstring)."""
-    import tensorflow as tf
-
+    tf = _tf()
     h, w = pipeline.size
 
     def fetch(position: np.int64) -> tuple[np.ndarray, np.ndarray, np.int64]:
@@ -45,6 +58,50 @@ def dataset(pipeline: Pipeline, epoch: int) -> Any:
         data = chunk if data is None else data.concatenate(chunk)
     data = data.with_options(_no_autoshard(tf))
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def train_dataset(pipeline: Pipeline, first: int, last: int) -> Any:
+    """Batches of epochs ``first`` to ``last - 1`` in order, as ``(x, y)`` elements; under a
+    tf.distribute strategy (`zoo_keras.distributed`) a distributed dataset whose replica ``r`` of
+    ``R`` gets part ``r`` of every global batch (`zoo.distributed.split_batch`)."""
+    from zoo_keras import distributed
+
+    s = distributed.strategy()
+    if s is None:
+        return _train_dataset(pipeline, first, last)
+    first_replica, total = distributed.replicas()
+    local = distributed.local_replicas()
+
+    def per_replica(context: Any) -> Any:
+        tf = _tf()
+        parts = [_train_dataset(pipeline.sharded(first_replica + g, total), first, last) for g in range(local)]
+        if len(parts) == 1:
+            return parts[0]
+        # one process, several replicas: its replicas take consecutive elements (round robin)
+        return tf.data.Dataset.choose_from_datasets(parts, tf.data.Dataset.range(local).repeat())
+
+    return s.distribute_datasets_from_function(per_replica)
+
+
+def float_images(images: np.ndarray) -> np.ndarray:
+    """uint8 (or float) NHWC images as the float32 [0, 255] the model takes."""
+    return np.asarray(images, np.float32)
+
+
+def _train_dataset(pipeline: Pipeline, first: int, last: int) -> Any:
+    parts = [dataset(pipeline, epoch) for epoch in range(first, last)]
+    ds = parts[0]
+    for part in parts[1:]:
+        ds = ds.concatenate(part)
+    return ds.map(_as_xy, num_parallel_calls=1).prefetch(2)
+
+
+def _as_xy(images: Any, box: Any, label: Any, weight: Any) -> tuple[Any, dict[str, Any]]:
+    """An `dataset` element as ``(x, y)``; y's ``weight`` repeats the batch's weight per item."""
+    tf = _tf()
+    y = {"box": tf.cast(box, tf.float32), "label": tf.cast(label, tf.int64)}
+    y["weight"] = tf.fill(tf.shape(y["label"]), tf.cast(weight, tf.float32))
+    return tf.cast(images, tf.float32), y
 
 
 def _runs(parts: list[Any]) -> list[tuple[int, list[Any]]]:

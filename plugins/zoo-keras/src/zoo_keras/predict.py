@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from zoo.plugin import Outputs
 
-from zoo_keras.feed import float_images
+from zoo_keras.data import float_images
 
 
 def predict_outputs(model: Any, batches: Iterable[np.ndarray]) -> Outputs:

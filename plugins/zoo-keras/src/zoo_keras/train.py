@@ -11,7 +11,7 @@ from zoo.plugin import Monitor, Pipeline, Plan, Plateau, ZooError, bars, finetun
 from zoo_keras import checkpoint, distributed
 from zoo_keras._keras import keras
 from zoo_keras.callbacks import EpochEnd
-from zoo_keras.feed import train_dataset
+from zoo_keras.data import train_dataset
 from zoo_keras.optim import l2_penalty, make_optimizer, scale_backbone_lr
 
 
