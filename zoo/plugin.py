@@ -42,6 +42,7 @@ from zoo.monitor import Monitor
 from zoo.objective import Objective
 from zoo.progress import bars, quiet_native_stderr, verbose
 from zoo.recipes import ADAM_EPSILON, TrainSpec
+from zoo.registration import component_hooks, weights_hook
 from zoo.runs import CHECKPOINT as CHECKPOINT_DIR
 from zoo.runs import atomic_path, atomic_write
 from zoo.schedules import Plateau
@@ -53,7 +54,7 @@ from zoo.weights import download_or_fail
 
 __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     # registering: the hook marker and the declarations
-    "hookimpl", "ComponentInfo", "Param",
+    "hookimpl", "component_hooks", "weights_hook", "ComponentInfo", "Param",
     "declare_backbone", "declare_vectorizer", "declare_head", "declare_loss", "declare_dataset",
     # the framework contract and what the core hands a framework
     "Framework", "Outputs", "Stage", "Summary", "Plan", "Part", "Pipeline", "Batch", "Monitor", "TrainSpec",

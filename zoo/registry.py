@@ -230,7 +230,11 @@ class Registry:
             valid = choices_text(self._frameworks) or "none installed"
             raise UnknownNameError(f"unknown framework {name!r} (installed: {valid}){hint}")
         if name not in self._framework_cache:
-            self._framework_cache[name] = self._frameworks[name].factory()
+            entry = self._frameworks[name]
+            adapter = entry.factory()
+            adapter.name = getattr(adapter, "name", "") or entry.name  # stated once, at registration
+            adapter.requirement = getattr(adapter, "requirement", "") or entry.requirement
+            self._framework_cache[name] = adapter
         return self._framework_cache[name]
 
     def build(self, kind: Kind, name: str, framework: str, params: dict[str, Any], **context: Any) -> Any:

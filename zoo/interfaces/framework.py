@@ -11,6 +11,7 @@ on Keras), applies its backbone's preprocessing (`zoo.preprocess`) and returns
 """
 from __future__ import annotations
 
+import pkgutil
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -132,8 +133,9 @@ class Outputs:
 class Framework(ABC):
     """A framework adapter, registered through the ``register_frameworks`` hook.
 
-    Class attributes: ``name`` ("torch", "keras"), ``requirement`` (what to pip install),
-    ``weights_file`` (file name of saved weights in a run directory), ``backbone_weights_file``.
+    Class attributes: ``weights_file`` (file name of saved weights in a run directory),
+    ``backbone_weights_file``, ``layer_type``. ``name`` ("torch", "keras") and ``requirement``
+    (what to pip install) are those the adapter was registered with, unless the class states them.
     """
 
     name: str = ""
@@ -141,6 +143,9 @@ class Framework(ABC):
     weights_file: str = ""
     #: file name `save_backbone` writes, e.g. "backbone.safetensors"
     backbone_weights_file: str = ""
+    #: the class every built backbone, vectorizer and head is, as "module:Class" ("torch.nn:Module"),
+    #: imported only when `check_built` runs (after a factory built one); "" checks nothing
+    layer_type: str = ""
 
     def device(self) -> str:
         """Where it runs, e.g. "cuda:0" or "cpu"."""
@@ -159,8 +164,13 @@ class Framework(ABC):
 
     def check_built(self, kind: str, obj: Any) -> str | None:
         """What is wrong with `obj` as a built `kind` of this framework (e.g. "a list, not a
-        torch.nn.Module"), or None. Called by the registry after every factory call."""
-        return None
+        torch.nn.Module"), or None. Called by the registry after every factory call; by default,
+        that a backbone, vectorizer or head is an instance of `layer_type`."""
+        if not self.layer_type or kind not in ("backbone", "vectorizer", "head"):
+            return None
+        if isinstance(obj, pkgutil.resolve_name(self.layer_type)):
+            return None
+        return f"a {type(obj).__name__}, not a {self.layer_type.replace(':', '.')}"
 
     def flops(self, model: Any, plan: Plan) -> int | None:
         """Floating-point operations of one forward pass on one image, or None if not counted."""

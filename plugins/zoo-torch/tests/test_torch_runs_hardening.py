@@ -4,15 +4,12 @@ and the data loader hands torch writable arrays (no "NumPy array is not writable
 from __future__ import annotations
 
 import os
-import shutil
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from torch_helpers import tiny_overrides
 from zoo import runs, training
@@ -20,6 +17,8 @@ from zoo.errors import ZooError
 from zoo.predicting import predict_files
 from zoo.recipes import get
 from zoo.registry import Registry
+from zoo.testing.run_checks import (check_resume_extends, check_unloadable_weights, copy_run, damage,
+                                     one_line, sample_image, train_cli_log)
 
 TINY = {"train.epochs": 1, "dataset.n": 24}
 
@@ -30,86 +29,54 @@ def trained(reg: Registry, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return training.train(get("default", overrides=tiny_overrides(**TINY)), "torch", reg, out=out, workers=0)
 
 
-def _copy(run: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(run, tmp_path / "copy"))
-
-
-def _image(tmp_path: Path) -> str:
-    path = tmp_path / "image.png"
-    Image.fromarray(np.zeros((40, 50, 3), np.uint8)).save(path)
-    return str(path)
-
-
-def _one_line(exc: pytest.ExceptionInfo[ZooError], name: str) -> str:
-    msg = str(exc.value)
-    assert "\n" not in msg and name in msg, msg
-    return msg
-
-
-CORRUPTIONS = {
-    "truncated": lambda data: data[: len(data) // 2],
-    "random": lambda data: np.random.default_rng(0).bytes(len(data)),
-}
-
-
 @pytest.mark.parametrize("how", ["truncated", "random", "wrong recipe"])
 def test_damaged_weights_are_one_line_in_evaluate_and_predict(reg: Registry, trained: Path, tmp_path: Path,
                                                               how: str) -> None:
-    run = _copy(trained, tmp_path)
+    run = copy_run(trained, tmp_path)
     weights = run / "model.safetensors"
     if how == "wrong recipe":
         from safetensors.torch import save_file
 
         save_file({"backbone.other": torch.zeros(3)}, str(weights))
     else:
-        weights.write_bytes(CORRUPTIONS[how](weights.read_bytes()))
-    with pytest.raises(ZooError) as err:
-        training.evaluate(run, reg, workers=0)
-    assert "train" in _one_line(err, "model.safetensors")
-    with pytest.raises(ZooError) as err:
-        predict_files(run, [_image(tmp_path)], reg, tmp_path / "pred")
-    _one_line(err, "model.safetensors")
+        damage(weights, how)
+    check_unloadable_weights(reg, run, "model.safetensors", tmp_path)
 
 
 @pytest.mark.parametrize("how", ["truncated", "random", "wrong recipe"])
 def test_damaged_checkpoint_is_one_line_in_resume(reg: Registry, trained: Path, tmp_path: Path, how: str) -> None:
-    run = _copy(trained, tmp_path)
+    run = copy_run(trained, tmp_path)
     state = run / "checkpoint" / "state.pt"
     if how == "wrong recipe":
         data = torch.load(str(state), weights_only=True)
         data["model"] = {"backbone.other": torch.zeros(3)}
         torch.save(data, str(state))
     else:
-        state.write_bytes(CORRUPTIONS[how](state.read_bytes()))
+        damage(state, how)
     with pytest.raises(ZooError) as err:
         training.train(None, "", reg, resume=run, workers=0, epochs=2)
-    assert "checkpoint" in _one_line(err, "state.pt")
+    assert "checkpoint" in one_line(err, "state.pt")
     assert runs.read_run(run)["status"] == "failed"
 
 
 @pytest.mark.parametrize(("name", "text"), [("run.json", "{\"framework\": "), ("history.json", "[{]"),
                                              ("recipe.yaml", "backbone: [unclosed"), ("recipe.yaml", "- a list")])
 def test_malformed_run_files_are_one_line(reg: Registry, trained: Path, tmp_path: Path, name: str, text: str) -> None:
-    run = _copy(trained, tmp_path)
+    run = copy_run(trained, tmp_path)
     (run / name).write_text(text)
     if name != "history.json":
         for call in (lambda: training.evaluate(run, reg, workers=0),
-                     lambda: predict_files(run, [_image(tmp_path)], reg, tmp_path / "pred")):
+                     lambda: predict_files(run, [sample_image(tmp_path)], reg, tmp_path / "pred")):
             with pytest.raises(ZooError) as err:
                 call()
-            _one_line(err, name)
+            one_line(err, name)
     with pytest.raises(ZooError) as err:
         training.train(None, "", reg, resume=run, workers=0)
-    _one_line(err, name)
+    one_line(err, name)
 
 
 def test_resume_with_more_epochs_extends_the_run(reg: Registry, trained: Path, tmp_path: Path) -> None:
-    run = _copy(trained, tmp_path)
-    training.train(None, "", reg, resume=run, workers=0, epochs=2)
-    assert [h["epoch"] for h in runs.read_json(run / "history.json")] == [1, 2]
-    assert runs.read_run(run)["epochs"] == 2 and runs.read_recipe(run).train.epochs == 2
-    with pytest.raises(ZooError, match="fewer than the 2 epochs"):
-        training.train(None, "", reg, resume=run, workers=0, epochs=1)
+    check_resume_extends(reg, copy_run(trained, tmp_path))
 
 
 def test_nan_loss_stops_training_at_the_first_bad_batch(reg: Registry, tmp_path: Path,
@@ -156,18 +123,8 @@ def test_loader_hands_torch_writable_arrays(reg: Registry, monkeypatch: pytest.M
 
 
 def test_cli_in_a_log_prints_one_line_per_epoch_and_no_framework_chatter(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-m", "zoo", "train", "default", "-f", "torch", "--epochs", "2",
-                          "--set", "dataset.n=40", "--set", "input_size=32", "--set", "dataset.size=40",
-                          "--set", "train.batch_size=8", "--out", str(tmp_path / "run")],
-                         capture_output=True, text=True, timeout=300, env={**os.environ, "ZOO_VERBOSE": ""})
-    assert out.returncode == 0, out.stderr
-    assert [line.split(":")[0] for line in out.stdout.splitlines() if line.startswith("epoch")] == ["epoch 1",
-                                                                                                   "epoch 2"]
-    assert "\r" not in out.stdout + out.stderr and "batch/s" not in out.stderr and "step" not in out.stdout
-    assert "not writable" not in out.stderr, out.stderr
+    err = train_cli_log("torch", tmp_path / "run").stderr
+    assert "not writable" not in err, err
 
 
 def test_predict_into_an_unwritable_folder_is_one_line(trained: Path, tmp_path: Path) -> None:
@@ -178,7 +135,7 @@ def test_predict_into_an_unwritable_folder_is_one_line(trained: Path, tmp_path: 
     if os.geteuid() != 0:
         folder.mkdir()
         folder.chmod(0o555)
-    out = subprocess.run([sys.executable, "-m", "zoo", "predict", str(trained), _image(tmp_path), "--out",
+    out = subprocess.run([sys.executable, "-m", "zoo", "predict", str(trained), sample_image(tmp_path), "--out",
                           str(folder / "pred")], capture_output=True, text=True, timeout=300)
     assert out.returncode == 2, out.stderr
     assert out.stderr.startswith("error: cannot write") and out.stderr.count("\n") == 1, out.stderr

@@ -18,22 +18,14 @@ def _count(weights: Iterable[Any]) -> int:
 
 
 class KerasFramework(Framework):
-    name = "keras"
-    requirement = "zoo-keras"
     weights_file = "model.weights.h5"
     backbone_weights_file = "backbone.weights.h5"
+    layer_type = "keras.layers:Layer"
 
     def device(self) -> str:
         import tensorflow as tf
 
         return "gpu:0" if tf.config.list_physical_devices("GPU") else "cpu"
-
-    def check_built(self, kind: str, obj: Any) -> str | None:
-        from zoo_keras._keras import keras
-
-        if kind in ("backbone", "vectorizer", "head") and not isinstance(obj, keras.layers.Layer):
-            return f"a {type(obj).__name__}, not a keras.layers.Layer"
-        return None
 
     def flops(self, model: Any, plan: Plan) -> int | None:
         """Counted by TensorFlow's profiler on the traced forward pass of one image."""

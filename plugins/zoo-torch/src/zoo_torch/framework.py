@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,10 +33,9 @@ def _count(module: torch.nn.Module | None, trainable: bool = False) -> int:
 
 
 class TorchFramework(Framework):
-    name = "torch"
-    requirement = "zoo-torch"
     weights_file = "model.safetensors"
     backbone_weights_file = "backbone.safetensors"
+    layer_type = "torch.nn:Module"
 
     def __init__(self) -> None:
         torch.set_num_threads(_cpu_count())
@@ -60,11 +59,6 @@ class TorchFramework(Framework):
         from zoo_torch import distributed
 
         return distributed.launch(nproc, argv)
-
-    def check_built(self, kind: str, obj: Any) -> str | None:
-        if kind in ("backbone", "vectorizer", "head") and not isinstance(obj, torch.nn.Module):
-            return f"a {type(obj).__name__}, not a torch.nn.Module"
-        return None
 
     def flops(self, model: Localizer, plan: Plan) -> int | None:
         """Counted by torch.utils.flop_counter on one image (multiply-add = 2 FLOPs)."""
