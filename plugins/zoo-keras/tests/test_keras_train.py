@@ -173,3 +173,20 @@ def test_frozen_or_zero_lr_backbone(reg, tmp_path: Path, extra: list[str], weigh
     assert any(not np.array_equal(before[k], after[k]) for k in weights) == weights_move
     assert any(not np.array_equal(before[k], after[k]) for k in stats) == bn_moves
     assert any(not np.array_equal(a, b) for a, b in zip(head_before, head_after))
+
+
+@pytest.mark.parametrize("multiplier", [0.0, 3.0])
+def test_adamw_decays_the_backbone_at_its_own_rate(multiplier: float) -> None:
+    """AdamW with backbone_lr m: a zero-gradient step shrinks a backbone weight by lr * m * wd and
+    a head weight by lr * wd (torch's param groups; Keras alone would use lr * wd for both)."""
+    from zoo_keras._keras import keras
+    from zoo_keras.optim import make_optimizer, scale_backbone_lr
+
+    spec = TrainSpec(optimizer="adamw", lr=0.01, weight_decay=0.5, backbone_lr=multiplier)
+    backbone, head = keras.Variable(np.ones(3, np.float32)), keras.Variable(np.ones(2, np.float32))
+    optimizer = make_optimizer(spec, steps_per_epoch=1)
+    optimizer.build([backbone, head])
+    scale_backbone_lr(optimizer, [backbone], spec, steps_per_epoch=1)
+    optimizer.apply([np.zeros(3, np.float32), np.zeros(2, np.float32)], [backbone, head])
+    np.testing.assert_allclose(backbone.numpy(), 1 - 0.01 * multiplier * 0.5, rtol=1e-6)
+    np.testing.assert_allclose(head.numpy(), 1 - 0.01 * 0.5, rtol=1e-6)

@@ -60,6 +60,9 @@ def scale_backbone_lr(optimizer: Any, backbone_variables: list[Any], spec: Train
     ``lr * backbone_lr`` (`zoo.finetune`), by scaling the rate its ``update_step`` receives for
     the backbone's variables: Keras optimizers have no per-variable rate (torch: a param group).
 
+    AdamW's decoupled weight decay of those variables follows their rate too (lr * backbone_lr *
+    weight_decay, as torch's param group; Keras would decay them at the optimizer's rate).
+
     Keras' Adam counts one global step, so a backbone frozen for the first epochs would start with
     its bias correction already gone (torch counts steps per parameter): for Adam / AdamW the
     rate of those variables also carries the factor that restores the per-variable correction
@@ -74,10 +77,21 @@ def scale_backbone_lr(optimizer: Any, backbone_variables: list[Any], spec: Train
     indices = {optimizer._get_variable_index(v) for v in backbone_variables}  # noqa: SLF001 - Keras' own lookup
     update_step = optimizer.update_step
     adam = isinstance(optimizer, keras.optimizers.Adam)
+    decays = isinstance(optimizer, keras.optimizers.AdamW) and bool(optimizer.weight_decay)
+    if decays:  # Keras decays every variable at the optimizer's rate; the backbone's is decayed below
+        use_weight_decay = optimizer._use_weight_decay  # noqa: SLF001
+
+        def _use_weight_decay(variable: Any) -> bool:
+            return use_weight_decay(variable) and optimizer._get_variable_index(variable) not in indices  # noqa: SLF001
+
+        optimizer._use_weight_decay = _use_weight_decay  # noqa: SLF001
 
     def scaled(gradient: Any, variable: Any, learning_rate: Any) -> Any:
         if optimizer._get_variable_index(variable) in indices:  # noqa: SLF001
             learning_rate = ops.cast(learning_rate, "float32") * multiplier
+            if decays:  # decoupled decay at the backbone's own rate, as torch's AdamW param group
+                rate = ops.cast(learning_rate * float(optimizer.weight_decay), variable.dtype)
+                variable.assign(variable - variable * rate)
             if adam and first:
                 t = ops.cast(optimizer.iterations + 1, "float32")
                 local = ops.maximum(t - first, 1.0)
