@@ -47,3 +47,21 @@ def test_plan_carries_no_registry(fake_registry: Registry) -> None:
 def test_plan_errors_are_validations(fake_registry: Registry) -> None:
     with pytest.raises(RecipeError, match=r"recipe 'default', key 'head': unknown head 'nope'.*"):
         make_plan(get("default", overrides=("head.name=nope",)), "fake", fake_registry)
+
+
+def test_make_plan_takes_the_parts_the_caller_validated(fake_registry: Registry,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from zoo.validation import validated_parts
+
+    recipe = get("default")
+    parts = validated_parts(recipe, fake_registry, "fake")  # what train() does before claiming its run
+    calls: list[Any] = []
+    resolve = ComponentInfo.resolve
+    monkeypatch.setattr(ComponentInfo, "resolve", lambda self, given: calls.append(given) or resolve(self, given))
+    plan = make_plan(recipe, "fake", fake_registry, parts=parts)
+    specs = [recipe.backbone, recipe.vectorizer, recipe.head, recipe.dataset, *recipe.loss]
+    assert not any(given is spec.params for given in calls for spec in specs)
+    monkeypatch.undo()
+    again = make_plan(recipe, "fake", fake_registry)
+    assert (plan.backbone.params, plan.head.params, plan.components) == (again.backbone.params, again.head.params,
+                                                                         again.components)

@@ -17,7 +17,7 @@ def test_show_resolves_every_parameter_with_defaults(fake_registry: Registry) ->
     data = json.loads(result.output)
     assert data["backbone"] == {"name": "tiny", "weights": "none", "width": 8}
     assert data["head"]["encoding"] == "xyxy" and "dropout" in data["head"]
-    assert data["dataset"]["n"] == 2048 and {"val", "test", "seed"} <= set(data["dataset"])
+    assert data["dataset"]["n"] == 2048 and {"val", "test_share", "seed"} <= set(data["dataset"])
 
 
 def test_show_takes_a_framework(fake_registry: Registry) -> None:

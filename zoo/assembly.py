@@ -8,7 +8,7 @@ from typing import Any
 
 from zoo import boxes, provenance
 from zoo.errors import DataError, PluginError, RecipeError
-from zoo.interfaces.component import NEUTRAL, Entry, Kind
+from zoo.interfaces.component import Entry, Kind
 from zoo.interfaces.dataset import Dataset
 from zoo.objective import Objective
 from zoo.recipes import ComponentSpec, Recipe
@@ -117,13 +117,14 @@ def _backbone(reg: Registry, part: Part, framework: str) -> Part:
 
 
 def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | None = None,
-              check_weights: bool = True) -> Plan:
+              check_weights: bool = True, parts: Mapping[str, Resolved] | None = None) -> Plan:
     """Validate `recipe` for `framework` and resolve it (`zoo.validation.validated_parts`: each
-    parameter resolved once); WeightsError (one line, naming the package to install) when its
-    pretrained weights are not installed. `num_classes` (the data's count, when the caller has read
-    the data) defaults to `class_count`; it must agree with ``head.classes``.
-    ``check_weights=False`` for plans whose model is loaded from a run directory."""
-    parts = validated_parts(recipe, reg, framework)
+    parameter resolved once; `parts`, when the caller validated the recipe for `framework` already,
+    are those parts); WeightsError (one line, naming the package to install) when its pretrained
+    weights are not installed. `num_classes` (the data's count, when the caller has read the data)
+    defaults to `class_count`; it must agree with ``head.classes``. ``check_weights=False`` for plans
+    whose model is loaded from a run directory."""
+    parts = parts if parts is not None else validated_parts(recipe, reg, framework)
     backbone = _backbone(reg, _part(parts["backbone"]), framework)
     if check_weights:  # fail fast when the pretrained weights are not installed
         reg.resolve_weights(backbone.name, framework, backbone.params)
@@ -139,7 +140,7 @@ def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | 
     vectorizer = _part(parts["vectorizer"])
     components = provenance.gather({"backbone": backbone.entry, "vectorizer": vectorizer.entry, "head": head.entry,
                                     **{f"loss.{i}": p.entry for i, p in enumerate(losses)},
-                                    "dataset": reg.get("dataset", recipe.dataset.name, NEUTRAL)},
+                                    "dataset": _part(parts["dataset"]).entry},
                                    reg.frameworks().get(normalize(framework)))
     return Plan(recipe, framework, backbone, vectorizer, head, losses, num_classes, components,
                 reg.builder(framework))
@@ -148,9 +149,11 @@ def make_plan(recipe: Recipe, framework: str, reg: Registry, num_classes: int | 
 def class_count(recipe: Recipe, reg: Registry) -> int:
     """K for the recipe's class head without reading data when possible: ``head.classes`` when
     set, else the dataset's declared ``num_classes`` (from its parameters), else the data's own."""
+    head = reg.info("head", recipe.head.name).resolve(recipe.head.params)
+    if head.get("classes"):
+        return int(head["classes"])
     info = reg.info("dataset", recipe.dataset.name)
-    return _class_count(recipe, reg, reg.info("head", recipe.head.name).resolve(recipe.head.params),
-                        info.metadata(info.resolve(recipe.dataset.params)))
+    return _class_count(recipe, reg, head, info.metadata(info.resolve(recipe.dataset.params)))
 
 
 def _class_count(recipe: Recipe, reg: Registry, head_params: Mapping[str, Any],

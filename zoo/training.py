@@ -8,6 +8,7 @@ re-exported here for callers of the earlier single module.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from zoo.interfaces.framework import Framework
 from zoo.monitor import Monitor, NonFiniteLossError, check_loss, decode_outputs
 from zoo.recipes import Recipe, apply_overrides, parse
 from zoo.registry import Registry
-from zoo.validation import validate
+from zoo.validation import Resolved, validated_parts
 
 __all__ = ["Data", "Monitor", "NonFiniteLossError", "build_dataset", "check_loss", "decode_outputs", "evaluate",
            "evaluate_outputs", "load_run", "make_plan", "prepare_data", "train"]
@@ -45,7 +46,7 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
         framework = runs.read_run(run_dir)["framework"]
-        validate(recipe, reg, framework)
+        parts = validated_parts(recipe, reg, framework)
         if epochs is not None and epochs != recipe.train.epochs:
             recipe = _extended(recipe, epochs, run_dir)
             if world.chief:
@@ -54,7 +55,7 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
     else:
         if recipe is None:
             raise ZooError("train needs a recipe (or resume=RUN)")
-        validate(recipe, reg, framework)
+        parts = validated_parts(recipe, reg, framework)
         require_weights(recipe, framework, reg)
         if world.chief:
             claim = runs.claim(out) if out else runs.claim_new(recipe.name, framework)
@@ -62,7 +63,7 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
         else:  # writes nothing: its run_dir is only read, on resume
             run_dir, claim = Path(out) if out else runs.new_dir(recipe.name, framework), _NoClaim()
     with claim:
-        return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers, world)
+        return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers, world, parts)
 
 
 class _NoClaim:
@@ -89,14 +90,14 @@ def _extended(recipe: Recipe, epochs: int, run_dir: Path) -> Recipe:
 
 
 def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: runs.Claim | _NoClaim,
-           resume: bool, workers: int, world: distributed.World) -> Path:
+           resume: bool, workers: int, world: distributed.World, parts: Mapping[str, Resolved]) -> Path:
     engine: Framework = reg.framework(framework)
     if world.distributed:
         engine.join(world)
     if not resume and world.chief:
         runs.write_recipe(run_dir, recipe)
     dataset = build_dataset(recipe, reg)
-    plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes)
+    plan = make_plan(recipe, framework, reg, num_classes=dataset.num_classes, parts=parts)  # resolved once
     data = prepare_data(recipe, dataset, workers)
     data.train = data.train.sharded(world.rank, world.size)
     if world.chief:
