@@ -115,3 +115,27 @@ def test_eval_chunks_concatenate_to_the_split() -> None:
 def test_free_ports_are_distinct() -> None:
     ports = distributed.free_ports(3)
     assert len(set(ports)) == 3 and all(p > 0 for p in ports)
+
+
+@pytest.mark.parametrize("value,threads", [("3", 3), (" 2 ", 2), ("4,2", 4)])
+def test_cpu_threads_follow_an_explicit_omp_num_threads(monkeypatch, value: str, threads: int) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert distributed.cpu_threads() == threads
+    assert distributed.cpu_threads(local_size=8) == threads  # per process, as OpenMP reads it
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_omp_num_threads_is_one_line(monkeypatch, value: str) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    with pytest.raises(ZooError, match=f"OMP_NUM_THREADS={value!r} is not a positive integer") as err:
+        distributed.cpu_threads()
+    assert "\n" not in str(err.value)
+
+
+def test_cpu_threads_share_the_affinity_among_local_processes(monkeypatch) -> None:
+    import os
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert distributed.cpu_threads() == 4 and distributed.cpu_threads(local_size=2) == 2
+    assert distributed.cpu_threads(local_size=8) == 1

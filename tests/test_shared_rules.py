@@ -79,6 +79,26 @@ def test_early_stopping_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert not Monitor(_Plan(), tmp_path, (np.zeros((0, 4)), np.zeros(0)), early_stopping=0).stopped_after(4)
 
 
+def test_step_losses_read_together_name_the_first_non_finite_batch(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Frameworks read the step losses every `Monitor.read_every` steps (no host sync per step):
+    `end_batches` still names the first bad batch of the read."""
+    from zoo.monitor import NonFiniteLossError
+    from zoo.recipes import TrainSpec
+    from zoo.training import Monitor
+
+    class _Plan:
+        encoding = "xyxy"
+
+        class recipe:
+            train = TrainSpec()
+
+    monitor = Monitor(_Plan(), tmp_path, (np.zeros((0, 4)), np.zeros(0)), verbose=False)
+    assert monitor.read_every > 1
+    monitor.end_batches(0, 0, [1.0, 0.5])
+    with pytest.raises(NonFiniteLossError, match="loss is inf at epoch 2, batch 19"):
+        monitor.end_batches(1, 16, [0.4, 0.3, float("inf"), float("nan")])
+
+
 def test_feature_map_rules_give_one_message_before_building_and_at_build() -> None:
     """A kernel larger than the map, and dense: false with an input of the wrong size: the same
     message from `zoo.validation` (recipe only) and from the build-time helpers the plugins call."""

@@ -136,6 +136,26 @@ def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
             s.close()
 
 
+def cpu_threads(local_size: int = 1) -> int:
+    """Intra-op CPU threads for this process: ``OMP_NUM_THREADS`` when set (the first value of a
+    list such as ``4,2``), else this process's CPU affinity shared among the `local_size`
+    processes of its machine. Setting it lets a user under contention cut threads: a framework
+    spin-waiting on more threads than it gets cores runs several times slower. ZooError (one line)
+    on a value that is not a positive integer."""
+    raw = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if raw:
+        first = raw.split(",")[0].strip()
+        if not first.isdigit() or int(first) < 1:
+            raise ZooError(f"OMP_NUM_THREADS={raw!r} is not a positive integer; set it to the threads each "
+                           f"process may use (e.g. OMP_NUM_THREADS=1) or unset it to use every core available")
+        return int(first)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, local_size))
+
+
 def threads_per_process(world_: World, cores: int) -> int:
     """CPU threads each process should use so the processes of one machine share its cores."""
     return max(1, cores // max(1, world_.local_size))

@@ -26,6 +26,11 @@ def decode_outputs(plan_or_encoding: Plan | str, outputs: Outputs) -> tuple[np.n
 class Monitor:
     """Per-epoch bookkeeping shared by every framework.
 
+    Step losses: a framework reads them back from its device every `read_every` optimizer steps
+    and at the end of each epoch (`end_batches`), never after every step: a host read per step
+    stalls an accelerator's queue and, on CPU, costs the loop a sync for nothing. So a non-finite
+    loss stops training at most `read_every` steps after it appeared, naming its batch.
+
     Args:
         plan: the plan being trained (for the box encoding).
         run_dir: where history.json / history.csv are written.
@@ -35,6 +40,9 @@ class Monitor:
         writes: whether history files are written and epochs printed (False on every process of
             a distributed run but rank 0, which still decide stopping alike).
     """
+
+    #: optimizer steps between two reads of the step losses (see the class docstring)
+    read_every: int = 16
 
     def __init__(self, plan: Plan, run_dir: Path, val_targets: tuple[np.ndarray, np.ndarray],
                  early_stopping: int = 0, verbose: bool = True, writes: bool = True) -> None:
@@ -72,6 +80,12 @@ class Monitor:
         there, nothing non-finite is recorded) when it is NaN or infinite. Frameworks call it
         after every optimizer step."""
         check_loss(loss, epoch, batch, self.plan.recipe.train.lr)
+
+    def end_batches(self, epoch: int, first_batch: int, losses: list[float]) -> None:
+        """`end_batch` for the consecutive batches ``first_batch, first_batch + 1, ...`` of
+        `epoch` whose losses were read back together: the first non-finite one raises."""
+        for offset, loss in enumerate(losses):
+            self.end_batch(epoch, first_batch + offset, loss)
 
     def stopped_after(self, epochs_done: int) -> bool:
         """The early-stopping rule: whether training stops after its first `epochs_done` epochs

@@ -25,7 +25,7 @@ from zoo.data.splits import stratified_split
 from zoo.datasets._base import BOX_FORMATS, POLICIES, AnnotatedDataset, Annotation, Collector, stated_size, to_xyxy
 from zoo.datasets.images import image_size, inspect_image, load_image, to_rgb
 from zoo.datasets.paths import existing_dir, existing_file, inside_root, user_path
-from zoo.distributed import World, free_ports, threads_per_process
+from zoo.distributed import World, cpu_threads, free_ports, threads_per_process
 from zoo.errors import DataError, PluginError, RecipeError, UnknownNameError, WeightsError, ZooError
 from zoo.export import INPUT as ONNX_INPUT
 from zoo.export import graph_outputs
@@ -64,7 +64,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     # standard declarations a plugin registers factories for
     "EFFICIENTNET_LITE", "EFFICIENTNET_LITE_IMAGENET",
     # several processes (the core discovers the world and shards the data), pretrained downloads
-    "World", "free_ports", "threads_per_process", "download_or_fail",
+    "World", "free_ports", "threads_per_process", "cpu_threads", "download_or_fail",
     # the run directory, console and export conventions
     "atomic_write", "atomic_path", "CHECKPOINT_DIR", "bars", "verbose", "quiet_native_stderr", "ONNX_INPUT",
     "graph_outputs", "read_state_dict",

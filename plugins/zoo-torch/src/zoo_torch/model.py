@@ -55,13 +55,17 @@ class Localizer(nn.Module):
         x = self.preprocess(images)
         features = self.backbone(x)
         vector = self.vectorizer(features)
-        out = self.head(vector, features.mean((2, 3)))
+        out = self.head(vector, self._pooled(features))
         return {"preprocess": x, "backbone": features, "vectorizer": vector,
                 **{f"head.{k}": v for k, v in out.items()}}
 
     def forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.backbone(self.preprocess(images))
-        return self.head(self.vectorizer(features), features.mean((2, 3)))
+        return self.head(self.vectorizer(features), self._pooled(features))
+
+    def _pooled(self, features: torch.Tensor) -> torch.Tensor | None:
+        """The pooled map for heads that use it (a head without ``uses_pooled`` gets it)."""
+        return features.mean((2, 3)) if getattr(self.head, "uses_pooled", True) else None
 
 
 def build_localizer(plan: Plan, pretrained: bool = True) -> Localizer:

@@ -3,6 +3,11 @@
 epoch, the recipe's schedule, early stopping through `zoo.monitor.Monitor`, an atomic
 checkpoint per epoch, exact resume and best-weights restore.
 
+Speed (docs/performance.md): batches come straight from the pipeline's numpy batches (its
+decoding threads), prepared one batch ahead in a background thread, and become tensors without
+a copy; the model and its inputs use channels_last memory on CPU (`channels_last`); the step
+losses stay on the device and are read back every ``Monitor.read_every`` steps, not per step.
+
 Determinism: the data order depends only on (seed, epoch) (`zoo.data.pipeline`), the torch RNG
 is re-seeded from (seed, epoch) at every epoch start, and model/optimizer/schedule state is
 restored on resume, so a resumed run repeats an uninterrupted one on the same device.
@@ -15,10 +20,12 @@ sharded and gathered; rank 0 alone writes checkpoints (every rank reads them on 
 from __future__ import annotations
 
 import contextlib
+import queue
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import torch
@@ -27,30 +34,95 @@ from tqdm.auto import tqdm
 from zoo.plugin import CHECKPOINT_DIR, Objective, Outputs, TrainSpec, bars, finetune
 from zoo_torch import checkpoint
 from zoo_torch import distributed as ddp
-from zoo_torch.data import loader
 from zoo_torch.optim import Schedule, make_optimizer
 
 if TYPE_CHECKING:
     from zoo.plugin import Monitor, Pipeline, Plan
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+T = TypeVar("T")
 
 
 def weighted_batches(pipeline: Pipeline, epoch: int) -> Iterator[tuple[Batch, float]]:
     """`batches` of `epoch` with each one's share of its global batch (`zoo.distributed.LocalBatch`)."""
-    weights = [part.weight for part in pipeline.local_batches(epoch)]
-    yield from zip(batches(pipeline, epoch), weights)
+    for batch in prefetched(pipeline.batches(epoch)):
+        yield _tensors(batch), batch.weight
 
 
 def batches(pipeline: Pipeline, epoch: int) -> Iterator[Batch]:
     """(uint8 NHWC images, xyxy boxes, labels) tensors of `epoch` (this rank's parts when the
-    pipeline is sharded), through `zoo_torch.data.loader` with ``pipeline.workers`` worker
-    processes (``zoo train --workers``)."""
-    yield from loader(pipeline, epoch, workers=pipeline.workers)
+    pipeline is sharded): ``pipeline.batches`` (its ``workers`` decoding threads, ``zoo train
+    --workers``), one batch prepared ahead (`prefetched`), as tensors sharing the arrays' memory."""
+    for batch in prefetched(pipeline.batches(epoch)):
+        yield _tensors(batch)
+
+
+def _tensors(batch: Any) -> Batch:
+    # np.stack in the pipeline's collate made fresh, writable arrays: from_numpy copies nothing
+    return (torch.from_numpy(batch.images), torch.from_numpy(batch.boxes), torch.from_numpy(batch.labels))
+
+
+def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+    """`items` in order, up to `depth` of them produced ahead by a background thread (decoding
+    overlaps the train step: torch releases the GIL in its kernels); the producer's exception is
+    raised here, and a consumer that stops early stops the producer."""
+    buffer: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    done = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not done.is_set():
+                    try:
+                        buffer.put(("item", item), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if done.is_set():
+                    return
+            buffer.put(("end", None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            buffer.put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="zoo-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = buffer.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        done.set()
+        thread.join()
+
+
+def channels_last(device: torch.device, precision: str) -> bool:
+    """Whether the model and its inputs use channels_last memory: on CPU always (oneDNN's
+    convolutions run NHWC natively: measured faster on every benchmarked backbone, fp32 and
+    bf16, docs/performance.md), on an accelerator for bf16 (tensor cores); NCHW for fp32 there."""
+    return device.type == "cpu" or precision == "bf16"
+
+
+@contextlib.contextmanager
+def memory_layout(model: torch.nn.Module, last: bool) -> Iterator[torch.nn.Module]:
+    """`model` in channels_last memory inside the block when `last`, contiguous NCHW after it
+    (what is saved, exported and handed back)."""
+    if not last:
+        yield model
+        return
+    model.to(memory_format=torch.channels_last)
+    try:
+        yield model
+    finally:
+        model.to(memory_format=torch.contiguous_format)
 
 
 def to_input(images: torch.Tensor | np.ndarray, device: torch.device, channels_last: bool) -> torch.Tensor:
-    """uint8 NHWC -> float32 NCHW in [0, 255] on `device` (channels_last memory when asked)."""
+    """uint8 NHWC -> float32 NCHW in [0, 255] on `device` (channels_last memory when asked: the
+    permuted NHWC tensor already is, so no copy is made)."""
     x = torch.as_tensor(images).to(device, non_blocking=True).permute(0, 3, 1, 2).float()
     return x.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
@@ -101,17 +173,16 @@ def _validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, 
               precision: str, channels_last: bool) -> tuple[np.ndarray | None, np.ndarray | None, float, int]:
     """(boxes, logits, summed loss, item count) of `pipeline`'s items (None, None, 0, 0 without)."""
     model.eval()
-    box, logits, total, count = [], [], 0.0, 0
+    box, logits, total, count = [], [], torch.zeros((), device=device), 0
     for images, target, labels in (batches(pipeline, 0) if len(pipeline.indices) else []):
         out = infer(model, images, device, precision, channels_last)
-        loss = objective_loss(objective, out, target.to(device), labels.to(device))
-        total += float(loss) * len(images)
+        total += objective_loss(objective, out, target.to(device), labels.to(device)) * len(images)
         count += len(images)
         box.append(out["box"].cpu().numpy())
         if "logits" in out:
             logits.append(out["logits"].cpu().numpy())
     model.train()
-    return (np.concatenate(box) if box else None, np.concatenate(logits) if logits else None, total, count)
+    return (np.concatenate(box) if box else None, np.concatenate(logits) if logits else None, float(total), count)
 
 
 def train_mode(model: torch.nn.Module, frozen: bool) -> None:
@@ -144,42 +215,80 @@ def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: 
                 channels_last: bool, monitor: Monitor, frozen: bool = False) -> dict[str, float]:
     """One pass (the backbone `frozen` or not, `zoo.finetune`); returns the mean loss, the lr of
     the last step and train images/s (over every process). Stops at the first non-finite loss
-    (`Monitor.end_batch` raises), before that step is taken."""
+    (`Monitor.end_batches` raises), at most ``Monitor.read_every`` steps after it (`StepLosses`)."""
     train_mode(model, frozen)
-    total, count, lr = 0.0, 0, schedule.lr
     world = ddp.size()
+    lr = schedule.lr
     start = time.perf_counter()
     bar = tqdm(weighted_batches(pipeline, epoch), total=len(pipeline), desc=f"epoch {epoch + 1}/{epochs}",
                unit="batch", leave=False, dynamic_ncols=True, disable=not (bars() and monitor.verbose))
+    losses = StepLosses(monitor, epoch, device)
     for step, ((images, target, labels), weight) in enumerate(bar):
         x = to_input(images, device, channels_last)
         with autocast(device, precision):
             out = model(x)
         loss = objective_loss(objective, out, target.to(device), labels.to(device))
-        value = float(loss.detach())
-        monitor.end_batch(epoch, step, value)
         optimizer.zero_grad(set_to_none=True)
         (loss * (weight * world) if world > 1 else loss).backward()
         optimizer.step()
         lr = schedule.lr
         schedule.step_batch()
-        if weight > 0:  # a padding part (weight 0) trains on nothing
-            total += value * len(x)
-            count += len(x)
-        bar.set_postfix(loss=f"{total / max(count, 1):.4f}", lr=f"{lr:.2e}")
+        losses.add(loss.detach(), len(x) if weight > 0 else 0)  # a padding part (weight 0) trains on nothing
+        if losses.pending() >= monitor.read_every:
+            losses.read()
+            bar.set_postfix(loss=f"{losses.mean():.4f}", lr=f"{lr:.2e}")
     bar.close()
-    total, count, seconds = ddp.sums([total, count, 0.0], device)[:2] + [time.perf_counter() - start]
+    losses.read()
+    total, count, seconds = ddp.sums([losses.total, losses.count, 0.0], device)[:2] + [time.perf_counter() - start]
     return {"loss": total / max(count, 1), "lr": lr, "images_per_second": count / max(seconds, 1e-9)}
+
+
+class StepLosses:
+    """The step losses of one epoch, kept on the device and read back together (one host sync
+    per ``Monitor.read_every`` steps); each read hands them to `Monitor.end_batches`, which
+    raises at the first non-finite one, naming its batch."""
+
+    def __init__(self, monitor: Monitor, epoch: int, device: torch.device) -> None:
+        self.monitor, self.epoch, self.device = monitor, epoch, device
+        self.values: list[torch.Tensor] = []
+        self.counts: list[int] = []
+        self.first = 0  # the 0-based batch of values[0]
+        self.total, self.count = 0.0, 0
+
+    def add(self, loss: torch.Tensor, count: int) -> None:
+        self.values.append(loss.float())
+        self.counts.append(count)
+
+    def pending(self) -> int:
+        return len(self.values)
+
+    def read(self) -> None:
+        if not self.values:
+            return
+        values = torch.stack(self.values).cpu().tolist()
+        self.monitor.end_batches(self.epoch, self.first, values)
+        self.total += sum(v * n for v, n in zip(values, self.counts))
+        self.count += sum(self.counts)
+        self.first += len(values)
+        self.values, self.counts = [], []
+
+    def mean(self) -> float:
+        return self.total / max(self.count, 1)
 
 
 def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
         resume: bool, device: torch.device) -> torch.nn.Module:
     """See `zoo.interfaces.framework.Framework.fit`."""
     spec = plan.recipe.train
-    channels_last = spec.precision == "bf16"
+    last = channels_last(device, spec.precision)
     model.to(device)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
+    with memory_layout(model, last):
+        return _fit(model, plan, train, val, monitor, run_dir, resume, device, last)
+
+
+def _fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor, run_dir: Path,
+         resume: bool, device: torch.device, channels_last: bool) -> torch.nn.Module:
+    spec = plan.recipe.train
     objective = plan.objective()
     optimizer = make_optimizer(param_groups(model, spec), spec)
     schedule = Schedule(optimizer, spec, steps_per_epoch=len(train))
@@ -221,4 +330,4 @@ def fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, moni
     best = directory / checkpoint.BEST
     if writes and best.exists():
         checkpoint.load_weights(model, best)
-    return model.to(memory_format=torch.contiguous_format)
+    return model

@@ -37,6 +37,11 @@ class BoxHead(nn.Module):
         self.classes = classes
         self.class_input = class_input
 
+    @property
+    def uses_pooled(self) -> bool:
+        """Whether `forward` reads the pooled map (the localizer computes it only then)."""
+        return self.classes is not None and self.class_input == "pooled"
+
     def forward(self, vector: torch.Tensor, pooled: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         box = self.box(vector)
         out = {"box": torch.sigmoid(box) if self.activation == "sigmoid" else box}
