@@ -4,9 +4,11 @@ DataLoader.
 `dataset(pipeline, epoch)` is one epoch as ``(images uint8 (B, H, W, 3), boxes float32
 (B, 4), labels int64 (B,), weight float32 ())`` in position order: the positions of
 ``pipeline.local_batches(epoch)`` (all of each batch at world size 1, this rank's parts of them
-when the pipeline is sharded, the same items as torch's loader) mapped through ``pipeline.item``
-(numpy_function, run in parallel by ``pipeline.workers`` threads, deterministic order), batched
-and prefetched. Sharding is explicit here; tf.distribute's auto-sharding is never applied to it.
+when the pipeline is sharded, the same items as torch's loader), each part made by
+``pipeline.batch`` in one numpy_function call (one call per batch, not per item: per-item calls
+made the feed a sixth of the default recipe's step on one core, docs/performance.md),
+``pipeline.workers`` batches in parallel, in order, prefetched. Sharding is explicit here;
+tf.distribute's auto-sharding is never applied to it.
 
 `train_dataset(pipeline, first, last)` is what ``model.fit`` reads: epochs ``first .. last - 1``
 in order, each exactly ``pipeline.batches(epoch)`` (the order depends only on (seed, epoch)), so
@@ -34,28 +36,23 @@ def dataset(pipeline: Pipeline, epoch: int) -> Any:
     """A ``tf.data.Dataset`` of one epoch of `pipeline` (see the module docstring)."""
     tf = _tf()
     h, w = pipeline.size
+    count = len(pipeline.local_batches(epoch))
 
-    def fetch(position: np.int64) -> tuple[np.ndarray, np.ndarray, np.int64]:
-        image, box, label = pipeline.item(epoch, int(position))
-        return np.ascontiguousarray(image, np.uint8), np.asarray(box, np.float32), np.int64(label)
+    def fetch(k: np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.float32]:
+        batch = pipeline.batch(epoch, int(k))
+        return (np.ascontiguousarray(batch.images, np.uint8), np.asarray(batch.boxes, np.float32),
+                np.asarray(batch.labels, np.int64), np.float32(batch.weight))
 
-    def load(position: Any) -> tuple[Any, Any, Any]:
-        image, box, label = tf.numpy_function(fetch, [position], (tf.uint8, tf.float32, tf.int64), stateful=False)
-        image.set_shape((h, w, 3))
-        box.set_shape((4,))
-        label.set_shape(())
-        return image, box, label
+    def load(k: Any) -> tuple[Any, Any, Any, Any]:
+        images, box, label, weight = tf.numpy_function(fetch, [k], (tf.uint8, tf.float32, tf.int64, tf.float32),
+                                                       stateful=False)
+        images.set_shape((None, h, w, 3))
+        box.set_shape((None, 4))
+        label.set_shape((None,))
+        weight.set_shape(())
+        return images, box, label, weight
 
-    parallel = max(1, pipeline.workers)
-    parts = pipeline.local_batches(epoch)
-    data = None
-    for size, group in _runs(parts):  # runs of equal-size parts: every part but the last share a size
-        positions = np.concatenate([p.positions for p in group]).astype(np.int64)
-        chunk = tf.data.Dataset.from_tensor_slices(positions).map(load, num_parallel_calls=parallel,
-                                                                 deterministic=True).batch(size)
-        weights = tf.data.Dataset.from_tensor_slices(np.array([p.weight for p in group], np.float32))
-        chunk = tf.data.Dataset.zip((chunk, weights)).map(lambda b, w: (*b, w))
-        data = chunk if data is None else data.concatenate(chunk)
+    data = tf.data.Dataset.range(count).map(load, num_parallel_calls=max(1, pipeline.workers), deterministic=True)
     data = data.with_options(_no_autoshard(tf))
     return data.prefetch(tf.data.AUTOTUNE)
 
@@ -102,17 +99,6 @@ def _as_xy(images: Any, box: Any, label: Any, weight: Any) -> tuple[Any, dict[st
     y = {"box": tf.cast(box, tf.float32), "label": tf.cast(label, tf.int64)}
     y["weight"] = tf.fill(tf.shape(y["label"]), tf.cast(weight, tf.float32))
     return tf.cast(images, tf.float32), y
-
-
-def _runs(parts: list[Any]) -> list[tuple[int, list[Any]]]:
-    """Consecutive parts grouped by their size."""
-    out: list[tuple[int, list[Any]]] = []
-    for part in parts:
-        if out and out[-1][0] == len(part.positions):
-            out[-1][1].append(part)
-        else:
-            out.append((len(part.positions), [part]))
-    return out
 
 
 def _no_autoshard(tf: Any) -> Any:
