@@ -36,3 +36,13 @@ def test_show_reports_skips(tmp_path: Path) -> None:
 def test_overrides_parse_yaml_values() -> None:
     assert parse_overrides(("n=5", "cache=true", "columns={path: p}", "root=~/x")) == {
         "n": 5, "cache": True, "columns": {"path": "p"}, "root": "~/x"}
+
+
+def test_show_reads_the_old_name_of_the_test_share_with_a_deprecation_message() -> None:
+    import pytest
+
+    with pytest.warns(FutureWarning, match="dataset 'blobs': parameter 'test' is deprecated; write 'test_share'"):
+        result = CliRunner().invoke(data, ["show", "blobs", "--set", "n=20", "--set", "val=0", "--set", "test=0.5",
+                                           "--json", "--samples", "0"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["splits"]["test"] == 10
