@@ -4,12 +4,13 @@
         [--precisions fp32,bf16] [--frameworks torch,keras] [--rounds 3] [--epochs 3]
 
 For every case (the `default` recipe, and resnet18 at 128 px / mobilenet_v2 at 96 px swapped
-into it: `speed_cases.py`), precision and framework, each round runs in turn, each in its own
-process: zoo (`zoo.training.train`, what ``zoo train`` runs, with its own data pipeline and
+into it: `speed_cases.py`), each round runs every precision and framework in turn, and for each
+of them, each in its own process: zoo (`zoo.training.train`, what ``zoo train`` runs, with its own data pipeline and
 ``--workers`` default), then the hand-written model (`hand_torch.py`, `hand_keras.py`) on the same
 train items. A process's rate is the mean images/s of its epochs after the first (warm-up); a
 cell is the median over the rounds. Rounds alternate so that load from other jobs on the machine
-hits both sides alike.
+hits both sides, both frameworks and both precisions alike (all the ratios printed come from
+processes run in turn, minutes apart at most).
 
 Prints the machine, one line per cell, the parameter counts (zoo and hand-written must be
 equal), the ratios zoo / hand-written and zoo torch / zoo Keras.
@@ -100,22 +101,21 @@ def main() -> None:
           f"{args.rounds} rounds, {args.epochs} epochs per process (first = warm-up)", flush=True)
     results: dict[tuple[str, str, str, str], dict] = {}
     for case in args.cases.split(","):
-        for precision in args.precisions.split(","):
-            for framework in args.frameworks.split(","):
-                runs: dict[str, list[dict]] = {label: [] for label in variants(framework)}
-                for _ in range(args.rounds):
-                    for label, cmd in variants(framework).items():
-                        out = run_worker([*cmd, "--case", case, "--precision", precision, "--epochs", str(args.epochs)])
-                        if out is not None:
-                            runs[label].append(out)
-                for label, outs in runs.items():
-                    if outs:
-                        cell = {"rate": statistics.median(o["rate"] for o in outs), "params": outs[0]["params"],
-                                "threads": outs[0]["threads"], "rounds": [round(o["rate"], 1) for o in outs]}
-                        results[(case, precision, framework, label)] = cell
-                        print(f"{case:<13} {precision} {framework:<6} {label:<19} {cell['rate']:8.1f} img/s  "
-                              f"rounds {cell['rounds']}  params {cell['params']:,}  threads {cell['threads']}",
-                              flush=True)
+        cells = [(p, f, label, cmd) for p in args.precisions.split(",") for f in args.frameworks.split(",")
+                 for label, cmd in variants(f).items()]
+        runs: dict[tuple[str, str, str], list[dict]] = {(p, f, label): [] for p, f, label, _ in cells}
+        for _ in range(args.rounds):  # one round: every precision, framework and side in turn
+            for precision, framework, label, cmd in cells:
+                out = run_worker([*cmd, "--case", case, "--precision", precision, "--epochs", str(args.epochs)])
+                if out is not None:
+                    runs[(precision, framework, label)].append(out)
+        for (precision, framework, label), outs in runs.items():
+            if outs:
+                cell = {"rate": statistics.median(o["rate"] for o in outs), "params": outs[0]["params"],
+                        "threads": outs[0]["threads"], "rounds": [round(o["rate"], 1) for o in outs]}
+                results[(case, precision, framework, label)] = cell
+                print(f"{case:<13} {precision} {framework:<6} {label:<5} {cell['rate']:8.1f} img/s  "
+                      f"rounds {cell['rounds']}  params {cell['params']:,}  threads {cell['threads']}", flush=True)
     report(results, args)
 
 

@@ -25,8 +25,8 @@ class Case:
                 f"train.epochs={epochs}", f"train.precision={precision}"]
 
 
-CASES = {c.name: c for c in [Case("default", "simple_cnn", 64, 1024), Case("resnet18", "resnet18", 128, 288),
-                              Case("mobilenet_v2", "mobilenet_v2", 96, 384)]}
+CASES = {c.name: c for c in [Case("default", "simple_cnn", 64, 1024), Case("resnet18", "resnet18", 128, 160),
+                              Case("mobilenet_v2", "mobilenet_v2", 96, 192)]}
 
 
 def recipe(case: Case, epochs: int, precision: str):  # type: ignore[no-untyped-def]
