@@ -115,3 +115,21 @@ def test_show_component_gives_each_frameworks_own_metadata() -> None:
         assert per["torch"]["metadata"]["preprocessing"] == "torch"
         assert per["keras"]["metadata"]["preprocessing"] == "tf"
     assert all(v["metadata"]["out_channels"] == 1280 for v in per.values())
+
+
+def test_show_renders_every_registered_component_as_yaml() -> None:
+    """`zoo show NAME --kind KIND` (YAML, the default) for every registration: metadata that is a
+    function of the feature map (the conv vectorizer's out_features) is described, not dumped."""
+    from click.testing import CliRunner
+
+    from zoo.cli import cli
+    from zoo.plugins import registry
+
+    reg = registry()
+    failed = []
+    for kind in ("backbone", "vectorizer", "head", "loss", "dataset"):
+        for name in sorted({e.name for e in reg.entries(kind)}):
+            result = CliRunner().invoke(cli, ["show", name, "--kind", kind])
+            if result.exit_code != 0 or f"name: {name}" not in result.output:
+                failed.append(f"{kind} {name}: {result.exception!r}")
+    assert not failed, failed

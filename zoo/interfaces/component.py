@@ -175,7 +175,8 @@ class ComponentInfo:
         return dict(self.meta)
 
     def to_dict(self) -> dict[str, Any]:
-        meta = "depends on parameters" if callable(self.meta) else dict(self.meta)
+        meta: Any = "depends on parameters" if callable(self.meta) else {
+            k: "depends on the feature map" if callable(v) else v for k, v in self.meta.items()}
         return {
             "kind": self.kind,
             "name": self.name,
