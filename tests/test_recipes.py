@@ -39,7 +39,7 @@ def test_round_trip() -> None:
 @pytest.mark.parametrize("changes, message", [
     ({"bakbone": "x"}, "unknown key 'bakbone'; did you mean 'backbone'"),
     ({"input_size": "big"}, "key 'input_size': expected a positive int"),
-    ({"train": {"epochs": "ten"}}, r"key 'train'.epochs: expected int, got 'ten'"),
+    ({"train": {"epochs": "ten"}}, r"train.epochs: expected int, got 'ten'"),
     ({"train": {"optimizer": "adagrad"}}, "'adagrad' is not one of adam, adamw, sgd"),
     ({"train": {"learning_rate": 1}}, "unknown key 'learning_rate'"),
     ({"vectorizer": {"name": "gap", "weight": 2}}, "'weight' is only for loss terms"),

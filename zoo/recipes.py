@@ -285,9 +285,9 @@ def _parse_normalized(name: str, raw: dict[str, Any]) -> Recipe:
     return Recipe(
         name=name, loss=losses, **comps,
         input_size=_size(raw.get("input_size", 128), where),
-        train=_dataclass(TrainSpec, raw.get("train", {}), f"{where}, key 'train'"),
-        augment=_dataclass(AugmentSpec, raw.get("augment", {}), f"{where}, key 'augment'"),
-        test_time=_dataclass(TestTimeSpec, raw.get("test_time", {}), f"{where}, key 'test_time'"),
+        train=_dataclass(TrainSpec, raw.get("train", {}), where, "train"),
+        augment=_dataclass(AugmentSpec, raw.get("augment", {}), where, "augment"),
+        test_time=_dataclass(TestTimeSpec, raw.get("test_time", {}), where, "test_time"),
         description=str(raw.get("description", "")), source=str(raw.get("source", "")),
         notes=str(raw.get("notes", "")),
         unsupported_frameworks={str(k): str(v) for k, v in (raw.get("unsupported_frameworks") or {}).items()},
@@ -352,7 +352,15 @@ def _size(value: Any, where: str) -> tuple[int, int]:
     raise RecipeError(f"{where}, key 'input_size': expected a positive int or [height, width], got {value!r}")
 
 
-def _dataclass(cls: type, value: Any, where: str) -> Any:
+def _dataclass(cls: type, value: Any, where: str, section: str) -> Any:
+    """`value` (the recipe's `section` mapping) as a `cls`; a one-line RecipeError naming the key
+    ``section.key`` for a wrong type, a value out of range or not among the choices."""
+    recipe_where = where
+    where = f"{recipe_where}, key {section!r}"
+
+    def key_of(key: str) -> str:
+        return f"{recipe_where}, {section}.{key}"
+
     if not isinstance(value, dict):
         raise RecipeError(f"{where}: expected a mapping, got {value!r}")
     valid = {f.name: f for f in fields(cls)}
@@ -363,18 +371,18 @@ def _dataclass(cls: type, value: Any, where: str) -> Any:
         if isinstance(default, float) and isinstance(v, int) and not isinstance(v, bool):
             v = float(v)
         if type(v) is not type(default):
-            raise RecipeError(f"{where}.{key}: expected {type(default).__name__}, got {v!r}")
+            raise RecipeError(f"{key_of(key)}: expected {type(default).__name__}, got {v!r}")
         param = valid[key].metadata.get("param")
         if param is not None:
             try:
                 v = param.check(v)
             except ValueError as exc:
-                raise RecipeError(f"{where}.{key}: {exc}") from None
+                raise RecipeError(f"{key_of(key)}: {exc}") from None
         out[key] = v
     spec = cls(**out)
     for key, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("precision", PRECISIONS)):
         if hasattr(spec, key) and getattr(spec, key) not in choices:
-            raise RecipeError(f"{where}.{key}: {getattr(spec, key)!r} is not one of {', '.join(choices)}")
+            raise RecipeError(f"{key_of(key)}: {getattr(spec, key)!r} is not one of {', '.join(choices)}")
     return spec
 
 
