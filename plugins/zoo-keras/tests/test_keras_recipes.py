@@ -18,7 +18,7 @@ NUM_CLASSES = 3
 
 def _small(name: str, reg) -> recipes.Recipe:  # type: ignore[no-untyped-def]
     """The recipe at the smallest input size its components allow, weights none, and plain
-    gradient descent (a small enough step must lower the loss; Adam's first step moves every
+    gradient descent at one rate for every layer (a small enough step must lower the loss; Adam's first step moves every
     weight by lr whatever its gradient, which on a 2-image batch through 50 BN layers may not)."""
     raw = normalize_raw(RAW[name])
     recipe = parse(name, raw)
@@ -29,7 +29,7 @@ def _small(name: str, reg) -> recipes.Recipe:  # type: ignore[no-untyped-def]
         size = max(size, meta["stride"] * vec["kernel"])
     overrides = [f"input_size={size}", "backbone.weights=none", "train.optimizer=sgd", "train.momentum=0.0",
                  "train.lr=0.0001", "train.schedule=none", "train.weight_decay=0.0",
-                 "train.batch_size=2"]
+                 "train.batch_size=2", "train.backbone_lr=1.0"]
     return parse(name, apply_overrides(raw, overrides, name))
 
 
