@@ -1,5 +1,5 @@
 """benchmarks/bench_zoo.py: the results table flags rows that do not beat the mean-box baseline,
-lists skipped backbones with the reason, and its --quick mode trains two backbones end to end."""
+says why when it cannot (checked on the committed docs/results.md), and its --quick mode trains two backbones end to end."""
 from __future__ import annotations
 
 import argparse
@@ -27,17 +27,52 @@ def _row(backbone: str, fw: str, iou: float, note: str = "") -> dict:
             "corloc": 0.5, "baseline_iou": 0.04, "note": note}
 
 
-def test_table_flags_rows_and_keeps_skip_reasons() -> None:
+def test_table_flags_rows_and_says_why_when_known() -> None:
     bench = _bench()
     args = argparse.Namespace(size=32, n=64, epochs=1)
-    rows = [_row("simple_cnn", "torch", 0.8), _row("simple_cnn", "keras", 0.05, "FLAG: below"),
-            {"dataset": "blobs", "backbone": "vgg16", "framework": "torch", "note": bench.SKIP_REASON}]
+    rows = [_row("simple_cnn", "torch", 0.8), _row("simple_cnn", "keras", 0.05, bench.flag_note("blobs", "x", False))]
     text = bench.markdown(rows, ["keras", "torch"], args, "test CPU")
     simple = next(line for line in text.splitlines() if line.startswith("| simple_cnn"))
     assert "keras: FLAG" in simple and "torch: FLAG" not in simple
     assert "0.800" in simple and "0.050" in simple
-    vgg = next(line for line in text.splitlines() if line.startswith("| vgg16"))
-    assert bench.SKIP_REASON in vgg
+    # a flagged row without a reason breaks the rule; with one, it passes
+    assert bench.doc_problems(text, ["blobs"], ["simple_cnn"], ["keras", "torch"]) == [
+        "blobs simple_cnn keras: IoU 0.050 against baseline 0.040 and no 'why' in its note"]
+    bench.WHY[("blobs", "simple_cnn")] = "one epoch of 64 items"
+    try:
+        rows[1]["note"] = bench.flag_note("blobs", "simple_cnn", False)
+        text = bench.markdown(rows, ["keras", "torch"], args, "test CPU")
+    finally:
+        del bench.WHY[("blobs", "simple_cnn")]
+    assert bench.doc_problems(text, ["blobs"], ["simple_cnn"], ["keras", "torch"]) == []
+    # a missing backbone, a missing framework cell and a flag on a row that beats its baseline
+    rows = [_row("resnet18", "torch", 0.9, "FLAG: wrong")]
+    text = bench.markdown(rows, ["keras", "torch"], args, "test CPU")
+    assert bench.doc_problems(text, ["blobs"], ["simple_cnn", "resnet18"], ["keras", "torch"]) == [
+        "blobs: no row for simple_cnn",
+        "blobs resnet18 keras: IoU - against baseline 0.040 and no 'why' in its note",
+        "blobs resnet18 torch: flagged although it beats the baseline"]
+
+
+def test_diagnose_reads_the_validation_curve() -> None:
+    bench = _bench()
+    hist = lambda *ious: [{"val_iou": v} for v in ious]
+    assert bench.diagnose(hist(0.119, 0.119, 0.1192, 0.1192)).startswith("collapsed")
+    assert bench.diagnose(hist(0.15, 0.18, 0.20, 0.21)).startswith("under-trained")
+    assert bench.diagnose(hist(0.15, 0.30, 0.20, 0.18)) is None  # peaked, then fell: no reason given
+    assert bench.diagnose(hist(0.15, 0.187, 0.1872, 0.1871)) is None  # flat in the second half
+    assert bench.flag_note("shapes", "x", True, hist(0.1, 0.1)) == ""
+
+
+@pytest.mark.xfail(strict=True, reason="docs/results.md (2026-11-22): most rows from scratch stay near the baseline "
+                   "and some flagged rows have no reason yet; strict: passing means the xfail must go")
+def test_results_doc_lists_every_backbone_and_each_row_beats_its_baseline_or_says_why() -> None:
+    """docs/results.md, as committed: every installed backbone on each installed framework, for
+    shapes and cats; a row that does not beat the mean-box baseline by MARGIN says why."""
+    bench = _bench()
+    names, frameworks = bench.installed()
+    text = (ROOT / "docs" / "results.md").read_text()
+    assert bench.doc_problems(text, ["shapes", "cats"], names, frameworks) == []
 
 
 @pytest.mark.torch
