@@ -109,6 +109,7 @@ def main() -> None:
                 out = run_worker([*cmd, "--case", case, "--precision", precision, "--epochs", str(args.epochs)])
                 if out is not None:
                     runs[(precision, framework, label)].append(out)
+                    print(f"  {case} {precision} {framework} {label}: {out['rate']:.1f} img/s", flush=True)
         for (precision, framework, label), outs in runs.items():
             if outs:
                 cell = {"rate": statistics.median(o["rate"] for o in outs), "params": outs[0]["params"],
