@@ -44,3 +44,27 @@ def test_both_frameworks_start_from_identical_weights(case: str) -> None:
         np.testing.assert_allclose(t[key], k[key], atol=1e-4, rtol=1e-4, err_msg=key)
     other = untrained_outputs([*overrides, "train.seed=8"], "torch", images)
     assert np.abs(other["box"] - t["box"]).max() > 1e-4  # the seed draws them: not a constant start
+
+
+@pytest.mark.parametrize("framework", ["torch", "keras"])
+def test_a_sigmoid_corner_head_starts_at_a_box_with_area(framework: str) -> None:
+    """A sigmoid xyxy head's output bias starts at the centred box `START_BOX`, not at the
+    zero-area point (0.5, 0.5, 0.5, 0.5) where GIoU has no gradient: with the dense weights
+    zeroed, every image predicts exactly START_BOX; a cxcywh head keeps its zero bias."""
+    from zoo.initial_weights import START_BOX
+
+    reg = plugins.registry()
+    images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    engine = reg.framework(framework)
+    for encoding, want in (("xyxy", START_BOX), ("cxcywh", (0.5, 0.5, 0.5, 0.5))):
+        plan = make_plan(get("default", overrides=["input_size=32", f"head.encoding={encoding}"]), framework, reg)
+        model = engine.build(plan)
+        head = model.head if framework == "torch" else model.get_layer("head")
+        if framework == "torch":
+            with torch.no_grad():
+                head.box[-1].weight.zero_()
+        else:
+            dense = [layer for layer in head._flatten_layers() if hasattr(layer, "kernel")][-1]  # noqa: SLF001
+            dense.kernel.assign(np.zeros(dense.kernel.shape, np.float32))
+        box = np.asarray(engine.predict(model, [images]).box)
+        np.testing.assert_allclose(box, np.tile(want, (3, 1)), atol=1e-6, err_msg=encoding)

@@ -49,6 +49,35 @@ def initial_weights(arrays: Sequence[np.ndarray], seed: int, component: str) -> 
     return out
 
 
+#: where a sigmoid corner (xyxy) head starts: the centred box over the middle half of each side
+START_BOX = (0.25, 0.25, 0.75, 0.75)
+
+
+def box_bias_index(params: Mapping[str, Any]) -> int:
+    """Index, in a `box` / `box_class` head's canonical arrays (box branch first: kernel, bias
+    per hidden layer, then the output layer when ``dense``), of the box output's bias."""
+    layers = len(params.get("hidden") or []) + (1 if params.get("dense", True) else 0)
+    return 2 * layers - 1
+
+
+def start_box_bias(arrays: list[np.ndarray], params: Mapping[str, Any], encoding: str) -> list[np.ndarray]:
+    """`arrays` with the box output's bias set so that a sigmoid xyxy head starts at `START_BOX`.
+
+    With a zero bias every corner starts at sigmoid(0) = 0.5: the zero-area box (0.5, 0.5, 0.5,
+    0.5), where GIoU's gradient is exactly zero (the intersection's derivative along one side is
+    the other side's length), so a GIoU-led head can stay a point for good (test IoU 0.000 on the
+    `cats` set). Other encodings and activations keep their zero bias (their start has area)."""
+    if params.get("activation") != "sigmoid" or encoding != "xyxy":
+        return arrays
+    i = box_bias_index(params)
+    if i < 0 or arrays[i].shape != (len(START_BOX),):
+        return arrays
+    start = np.asarray(START_BOX, np.float64)
+    out = list(arrays)
+    out[i] = np.log(start / (1 - start)).astype(np.float32)
+    return out
+
+
 def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
                           get_weights: Callable[[Any], list[np.ndarray]],
                           set_weights: Callable[[Any, list[np.ndarray]], None]) -> None:
@@ -58,4 +87,6 @@ def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
         part = getattr(plan, kind)
         if is_portable(kind, part.name, part.params):
             arrays = initial_weights(get_weights(module), plan.recipe.train.seed, f"{kind}:{part.name}")
+            if kind == "head":
+                arrays = start_box_bias(arrays, part.params, plan.encoding)
             set_weights(module, arrays)
