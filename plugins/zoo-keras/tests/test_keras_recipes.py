@@ -28,7 +28,7 @@ def _small(name: str, reg) -> recipes.Recipe:  # type: ignore[no-untyped-def]
         vec = reg.info("vectorizer", recipe.vectorizer.name).resolve(recipe.vectorizer.params)
         size = max(size, meta["stride"] * vec["kernel"])
     overrides = [f"input_size={size}", "backbone.weights=none", "train.optimizer=sgd", "train.momentum=0.0",
-                 "train.lr=0.0001", "train.schedule=none", "train.weight_decay=0.0",
+                 "train.lr=0.00001", "train.schedule=none", "train.weight_decay=0.0",
                  "train.batch_size=2", "train.backbone_lr=1.0"]
     return parse(name, apply_overrides(raw, overrides, name))
 
