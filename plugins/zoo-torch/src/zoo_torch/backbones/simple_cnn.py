@@ -1,6 +1,9 @@
 """simple_cnn: seed 000's CNN, written by hand. Per entry of ``filters``:
 Conv(k, padding) [+ BatchNorm (eps 1e-3, momentum 0.9 Keras-style)] + ReLU + MaxPool(2).
-The conv has a bias only without batch norm, so parameter counts equal the Keras version."""
+The conv has a bias only without batch norm, so parameter counts equal the Keras version.
+
+The max-pool runs before the ReLU: the same function (ReLU is monotone, so it commutes with a
+max), with the ReLU and its backward on a quarter of the values (docs/performance.md)."""
 from __future__ import annotations
 
 from torch import nn
@@ -22,7 +25,7 @@ def simple_cnn(*, weights: str, filters: list[int], kernel: int, padding: str, b
                                 bias=not batch_norm))
         if batch_norm:
             layers.append(common.batch_norm(int(width)))
-        layers += [nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+        layers += [nn.MaxPool2d(2), nn.ReLU(inplace=True)]
         channels = int(width)
     model = common.glorot(nn.Sequential(*layers))
     if is_local(weights):
