@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 #: (kind, name) of the components written by hand in both framework plugins
 PORTABLE: frozenset[tuple[str, str]] = frozenset(
     [("backbone", "simple_cnn"), ("backbone", "resnet18")]
-    + [("vectorizer", n) for n in ("flatten", "gap", "gmp", "conv", "conv_gap")]
+    + [("vectorizer", n) for n in ("flatten", "gap", "gmp", "conv", "conv_gap", "vote")]
     + [("head", n) for n in ("box", "box_class")]
 )
 
@@ -78,6 +78,30 @@ def start_box_bias(arrays: list[np.ndarray], params: Mapping[str, Any], encoding
     return out
 
 
+def cell_votes(height: int, width: int) -> np.ndarray:
+    """(height * width, 4) float32: the box each cell of a (height, width) map votes for at the
+    start of the ``vote`` vectorizer, row-major (NHWC) order: `START_BOX`'s size, centred on the
+    cell. Averaged with equal weights (the start), the votes are `START_BOX` itself."""
+    ys = (np.arange(height, dtype=np.float64) + 0.5) / height
+    xs = (np.arange(width, dtype=np.float64) + 0.5) / width
+    cy, cx = (a.ravel() for a in np.meshgrid(ys, xs, indexing="ij"))
+    centre = np.stack([cx, cy, cx, cy], axis=1)
+    return (centre + np.asarray(START_BOX) - 0.5).astype(np.float32)
+
+
+#: canonical array indices of the ``vote`` vectorizer's score and offset kernels (after the
+#: hidden conv's kernel and bias): zero at the start, so every cell weighs the same and votes its
+#: `cell_votes` box, whatever the features
+VOTE_QUIET = (2, 4)
+
+
+def quiet_votes(arrays: list[np.ndarray], name: str) -> list[np.ndarray]:
+    """`arrays` of vectorizer `name` with the ``vote`` vectorizer's score and offset kernels at zero."""
+    if name != "vote":
+        return arrays
+    return [np.zeros_like(a) if i in VOTE_QUIET else a for i, a in enumerate(arrays)]
+
+
 def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
                           get_weights: Callable[[Any], list[np.ndarray]],
                           set_weights: Callable[[Any, list[np.ndarray]], None]) -> None:
@@ -89,4 +113,6 @@ def share_initial_weights(plan: Plan, parts: Mapping[str, Any],
             arrays = initial_weights(get_weights(module), plan.recipe.train.seed, f"{kind}:{part.name}")
             if kind == "head":
                 arrays = start_box_bias(arrays, part.params, plan.encoding)
+            if kind == "vectorizer":
+                arrays = quiet_votes(arrays, part.name)
             set_weights(module, arrays)

@@ -30,7 +30,7 @@ from zoo.errors import DataError, PluginError, RecipeError, UnknownNameError, We
 from zoo.export import INPUT as ONNX_INPUT
 from zoo.export import graph_outputs
 from zoo.hookspecs import hookimpl
-from zoo.initial_weights import share_initial_weights
+from zoo.initial_weights import cell_votes, share_initial_weights
 from zoo.interfaces.backbone import declare_backbone
 from zoo.interfaces.component import ComponentInfo, Param
 from zoo.interfaces.dataset import SKIP_KINDS, DataReport, Dataset, Sample, declare_dataset
@@ -60,6 +60,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     "Framework", "Outputs", "Stage", "Summary", "Plan", "Part", "Pipeline", "Batch", "Monitor", "TrainSpec",
     # rules and numbers every framework shares
     "boxes", "preprocess", "finetune", "Objective", "Plateau", "check_kernel_fits", "check_dense_input", "share_initial_weights",
+    "cell_votes",
     "BN_EPSILON", "BN_MOMENTUM", "ADAM_EPSILON",
     # standard declarations a plugin registers factories for
     "EFFICIENTNET_LITE", "EFFICIENTNET_LITE_IMAGENET",

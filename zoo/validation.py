@@ -162,6 +162,19 @@ def dense_input_problem(head: str, encoding: str, width: int, hidden: bool) -> s
             f"{want} values")
 
 
+def box_head_problem(vectorizer: str, encoding: str, head: str, params: Mapping[str, Any]) -> str | None:
+    """The rule for a vectorizer that outputs the box itself (metadata ``box_encoding``): the head
+    passes it on unchanged (no dense or hidden layer, linear activation, the same encoding)."""
+    want = {"dense": False, "activation": "linear", "encoding": encoding, "hidden": []}
+    got = {"dense": params.get("dense", True), "activation": params.get("activation", "sigmoid"),
+           "encoding": params.get("encoding", "xyxy"), "hidden": list(params.get("hidden") or [])}
+    wrong = [f"{k}: {str(got[k]).lower() if isinstance(got[k], bool) else got[k]}" for k in want if got[k] != want[k]]
+    if not wrong:
+        return None
+    return (f"vectorizer {vectorizer!r} outputs the {encoding} box itself, but head {head!r} has "
+            f"{', '.join(wrong)}; use head {{name: {head}, encoding: {encoding}, activation: linear, dense: false}}")
+
+
 def check_kernel_fits(vectorizer: str, kernel: int, size: tuple[int, int]) -> None:
     """RecipeError by `kernel_problem`; vectorizer factories call it."""
     problem = kernel_problem(vectorizer, kernel, size)
@@ -190,6 +203,11 @@ def shape_problems(where: str, vectorizer: tuple[str, Mapping[str, Any], Mapping
         if problem:
             return [f"{where}, key 'vectorizer.kernel': {problem}"]
     h_name, h_params = head
+    box = v_meta.get("box_encoding")
+    if box:
+        problem = box_head_problem(v_name, str(box), h_name, h_params)
+        if problem:
+            return [f"{where}, key 'head': {problem}"]
     if h_params.get("dense", True) is not False:
         return []
     hidden = list(h_params.get("hidden") or [])

@@ -27,6 +27,10 @@ def _conv_flat_out(p: Mapping[str, Any], c: int, hw: tuple[int, int]) -> int:
     return p["filters"] * _conv_out(hw[0], p["kernel"], p["stride"]) * _conv_out(hw[1], p["kernel"], p["stride"])
 
 
+def _box_out(p: Mapping[str, Any], c: int, hw: tuple[int, int]) -> int:
+    return 4
+
+
 def _conv_gap_out(p: Mapping[str, Any], c: int, hw: tuple[int, int]) -> int:
     return p["filters"]
 
@@ -44,6 +48,13 @@ VECTORIZERS = (
         params={"filters": Param(4, int, ge=1), "kernel": Param(3, int, ge=1), "stride": Param(1, int, ge=1),
                 "activation": _ACT},
         meta={"out_features": _conv_flat_out},
+    ),
+    declare_vectorizer(
+        "vote",
+        description="each cell of the map votes for a box around itself (1x1 convs); the box is the "
+                    "softmax-weighted mean of the votes: (x1, y1, x2, y2), for a head with dense: false",
+        params={"filters": Param(64, int, ge=1, help="width of the 1x1 conv (ReLU) the score and the votes read")},
+        meta={"out_features": _box_out, "box_encoding": "xyxy"},
     ),
     declare_vectorizer(
         "conv_gap",

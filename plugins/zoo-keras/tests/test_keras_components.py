@@ -20,7 +20,7 @@ BACKBONES = [("simple_cnn", {}), ("simple_cnn", {"filters": [8, 16], "padding": 
             [(f"efficientnet_lite{n}", {}) for n in (0, 1, 2)]
 VECTORIZERS = [("flatten", {}), ("gap", {}), ("gmp", {}), ("conv", {}), ("conv", {"filters": 6, "stride": 2,
                                                                                    "activation": "relu"}),
-               ("conv_gap", {}), ("conv_gap", {"filters": 16, "kernel": 1, "stride": 1})]
+               ("conv_gap", {}), ("conv_gap", {"filters": 16, "kernel": 1, "stride": 1}), ("vote", {"filters": 8})]
 HEADS = [("box", {"encoding": e}) for e in boxes.ENCODINGS] + [
     ("box", {"hidden": [16, 8], "dropout": 0.2, "activation": "linear"}),
     ("box", {"hidden": [4], "dense": False}),

@@ -79,6 +79,7 @@ VECTORIZERS = [
     ("gmp", {}, 16, 0),
     ("conv", {"filters": 4, "kernel": 3, "stride": 1, "activation": "linear"}, 4 * 1 * 2, 16 * 9 * 4 + 4),
     ("conv_gap", {"filters": 8, "kernel": 2, "stride": 1}, 8, 16 * 4 * 8 + 8),
+    ("vote", {"filters": 8}, 4, (16 * 8 + 8) + (8 + 1) + (8 * 4 + 4)),
 ]
 
 
