@@ -26,6 +26,33 @@ def test_boxes_follow_flip_crop_and_jitter() -> None:
         assert np.abs(white_box(image) - box).max() <= 1.5 / 96
 
 
+def test_boxes_follow_the_zoom_out_and_objects_get_smaller() -> None:
+    data = blobs(40, 96, 0.0, 0.0, 3)
+    spec = AugmentSpec(hflip=True, crop=0.3, expand=1.0)
+    smaller = 0
+    for i in range(40):
+        sample = data.load(i)
+        image, box = augment(sample.image, sample.box, spec, np.random.default_rng(i))
+        assert image.shape == sample.image.shape and image.dtype == np.uint8 and box.dtype == np.float32
+        assert np.abs(white_box(image) - box).max() <= 2.0 / 96
+        smaller += bool(np.prod(box[2:] - box[:2]) < 0.9 * np.prod(sample.box[2:] - sample.box[:2]))
+    assert 8 <= smaller <= 32  # about half the draws zoom out
+
+
+def test_recipes_without_zoom_out_keep_their_random_stream() -> None:
+    """The zoom-out draws come after the flip, crop and jitter draws, and only when it is on: a
+    recipe without it consumes exactly those three draws, as before it existed."""
+    sample = blobs(1, 64, 0.0, 0.0, 5).load(0)
+    used = np.random.default_rng(9)
+    augment(sample.image, sample.box, AugmentSpec(hflip=True, crop=0.3, jitter=0.2), used)
+    expected = np.random.default_rng(9)
+    expected.random(), expected.random(4), expected.uniform(-1, 1, 3)
+    assert used.random() == expected.random()
+    zooming = np.random.default_rng(9)
+    augment(sample.image, sample.box, AugmentSpec(hflip=True, crop=0.3, jitter=0.2, expand=0.5), zooming)
+    assert zooming.random() != np.random.default_rng(9).random()
+
+
 def test_hflip_is_exact() -> None:
     image = np.zeros((10, 20, 3), np.uint8)
     image[2:5, 1:6] = 255

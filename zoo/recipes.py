@@ -97,6 +97,7 @@ class AugmentSpec:
     hflip: bool = False                               # horizontal flip with probability 0.5
     crop: float = _ranged(0.0, ge=0.0, le=1.0)        # random crop keeping the object; max share of margin cut
     jitter: float = _ranged(0.0, ge=0.0, le=1.0)      # colour jitter strength (brightness, contrast, saturation)
+    expand: float = _ranged(0.0, ge=0.0, le=3.0)      # zoom out: half the time, a canvas up to 1 + expand times larger
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 Contract of `augment(image, box, spec, rng)`: returns an image of the same shape and dtype
 (RGB uint8) and the box of the same object in it (normalized xyxy, float32). The object is never
 cut: the random crop removes at most ``spec.crop`` of each margin *outside* the box and scales
-the rest back to the input size. Draws from `rng` in a fixed order, so the result is a pure
+the rest back to the input size; the zoom-out (``spec.expand``, half the time) puts the image on a
+canvas up to 1 + expand times larger, filled with its mean colour, so objects get smaller. Draws
+from `rng` in a fixed order (the zoom-out's last, and only when it is on), so the result is a pure
 function of (image, box, spec, rng state).
 """
 from __future__ import annotations
@@ -38,6 +40,22 @@ def crop(image: np.ndarray, box: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarr
     return out, new.clip(0, 1).astype(np.float32)
 
 
+def expand(image: np.ndarray, box: np.ndarray, scale: float, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Zoom out: put the image on a canvas `scale` times larger (filled with its mean colour) at
+    `offset` (shares of the free room, x then y), resized back to the input size; the box follows."""
+    h, w = image.shape[:2]
+    big_w, big_h = max(w, round(w * scale)), max(h, round(h * scale))
+    if (big_w, big_h) == (w, h):
+        return image, box
+    left, top = int((big_w - w) * offset[0]), int((big_h - h) * offset[1])
+    canvas = np.empty((big_h, big_w, image.shape[2]), np.uint8)
+    canvas[:] = image.reshape(-1, image.shape[2]).mean(0).round().astype(np.uint8)
+    canvas[top:top + h, left:left + w] = image
+    out = np.asarray(Image.fromarray(canvas).resize((w, h), Image.BILINEAR))
+    new = (np.asarray(box, np.float64) * [w, h, w, h] + [left, top, left, top]) / [big_w, big_h, big_w, big_h]
+    return out, new.clip(0, 1).astype(np.float32)
+
+
 def jitter(image: np.ndarray, brightness: float, contrast: float, saturation: float) -> np.ndarray:
     """Multiply brightness, scale contrast about the mean grey, scale saturation about each pixel's grey."""
     x = image.astype(np.float32) * brightness
@@ -60,4 +78,8 @@ def augment(image: np.ndarray, box: np.ndarray, spec: AugmentSpec,
     if spec.jitter > 0:
         b, c, s = 1 + factors * min(spec.jitter, 0.95)
         image = jitter(image, b, c, s)
+    if spec.expand > 0:  # drawn after the others, so recipes without it keep their random stream
+        zoom, scale, offset = rng.random() < 0.5, 1 + rng.random() * spec.expand, rng.random(2)
+        if zoom:
+            image, box = expand(image, box, scale, offset)
     return np.ascontiguousarray(image), box
