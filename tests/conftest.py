@@ -33,7 +33,7 @@ class FakeFramework:
 
     @hookimpl
     def register_vectorizers(self, register: Any) -> None:
-        for name in ("flatten", "gap", "gmp", "conv", "conv_gap"):
+        for name in ("flatten", "gap", "gmp", "conv", "conv_gap", "vote"):
             register(name, _factory, framework="fake")
 
     @hookimpl
