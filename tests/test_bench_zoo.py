@@ -61,6 +61,10 @@ def test_diagnose_reads_the_validation_curve() -> None:
     assert bench.diagnose(hist(0.15, 0.18, 0.20, 0.21)).startswith("under-trained")
     assert bench.diagnose(hist(0.15, 0.30, 0.20, 0.18)) is None  # peaked, then fell: no reason given
     assert bench.diagnose(hist(0.15, 0.187, 0.1872, 0.1871)) is None  # flat in the second half
+    with_loss = lambda losses, ious: [{"loss": a, "val_iou": v} for a, v in zip(losses, ious)]
+    slow = bench.diagnose(with_loss((0.976, 0.916, 0.915, 0.913), (0.166, 0.175, 0.18, 0.169)))
+    assert slow.startswith("under-trained") and "fell only 6 %" in slow and "0.976 -> 0.913" in slow
+    assert bench.diagnose(with_loss((0.976, 0.6, 0.5, 0.45), (0.166, 0.175, 0.18, 0.169))) is None
     assert bench.flag_note("shapes", "x", True, hist(0.1, 0.1)) == ""
 
 
