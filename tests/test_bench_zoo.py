@@ -68,8 +68,6 @@ def test_diagnose_reads_the_validation_curve() -> None:
     assert bench.flag_note("shapes", "x", True, hist(0.1, 0.1)) == ""
 
 
-@pytest.mark.xfail(strict=True, reason="docs/results.md (2026-11-22): most rows from scratch stay near the baseline "
-                   "and some flagged rows have no reason yet; strict: passing means the xfail must go")
 def test_results_doc_lists_every_backbone_and_each_row_beats_its_baseline_or_says_why() -> None:
     """docs/results.md, as committed: every installed backbone on each installed framework, for
     shapes and cats; a row that does not beat the mean-box baseline by MARGIN says why."""
