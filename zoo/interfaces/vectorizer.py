@@ -7,7 +7,9 @@ Built object (framework module):
 Factory: ``factory(in_channels=C, in_size=(h, w), **params)``.
 
 Metadata: none required. ``out_features(params, in_channels, in_size)`` in the metadata, when
-given, lets ``zoo build`` check the head before building.
+given, lets ``zoo build`` check the head before building. ``box_encoding`` (a box encoding name)
+says the output is the box itself, in that encoding: the head must pass it on unchanged
+(``dense: false``, linear activation, the same encoding; `zoo.validation.box_head_problem`).
 """
 from __future__ import annotations
 

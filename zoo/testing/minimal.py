@@ -87,6 +87,9 @@ def component_recipe(kind: Kind, name: str, params: Mapping[str, Any] | None, fr
         size = input_size or max(32, 2 * stride)
     elif kind == "vectorizer":
         raw["vectorizer"] = comp
+        box = info.metadata(info.resolve(params)).get("box_encoding")
+        if box:  # it outputs the box itself: the head passes it on (zoo.validation.box_head_problem)
+            raw["head"] = {"name": "box", "encoding": box, "activation": "linear", "dense": False}
     elif kind == "head":
         raw["head"] = comp
         classes = bool(info.metadata(info.resolve(params))["classes"])
