@@ -14,6 +14,7 @@ from typing import Any
 from zoo import boxes, weights
 from zoo.errors import PluginError, RecipeError, ZooError
 from zoo.interfaces.component import ComponentInfo, Entry, Kind, ParamError, Source, complete_metadata
+from zoo.interfaces.head import ACTIVATION, ENCODING
 from zoo.recipes import ComponentSpec, Recipe
 from zoo.registry import Registry, normalize
 
@@ -166,8 +167,8 @@ def box_head_problem(vectorizer: str, encoding: str, head: str, params: Mapping[
     """The rule for a vectorizer that outputs the box itself (metadata ``box_encoding``): the head
     passes it on unchanged (no dense or hidden layer, linear activation, the same encoding)."""
     want = {"dense": False, "activation": "linear", "encoding": encoding, "hidden": []}
-    got = {"dense": params.get("dense", True), "activation": params.get("activation", "sigmoid"),
-           "encoding": params.get("encoding", "xyxy"), "hidden": list(params.get("hidden") or [])}
+    got = {"dense": params.get("dense", True), "activation": params.get("activation", ACTIVATION.default),
+           "encoding": params.get("encoding", ENCODING.default), "hidden": list(params.get("hidden") or [])}
     wrong = [f"{k}: {str(got[k]).lower() if isinstance(got[k], bool) else got[k]}" for k in want if got[k] != want[k]]
     if not wrong:
         return None
