@@ -41,6 +41,15 @@ def test_a_head_that_would_change_the_voted_box_is_refused_before_building(head:
     assert "use head {name: box, encoding: xyxy, activation: linear, dense: false}" in found[0]
 
 
+def test_a_class_head_must_classify_from_the_map_not_the_box() -> None:
+    reg = plugins.registry()
+    base = ["vectorizer={name: vote, filters: 16}", "dataset.name=shapes", "dataset.classes=3",
+            "head={name: box_class, encoding: xyxy, activation: linear, dense: false}"]
+    found = problems(get("default", overrides=base), reg)
+    assert len(found) == 1 and "class_input: vector" in found[0] and "class_input: pooled}" in found[0], found
+    assert problems(get("default", overrides=[*base, "head.class_input=pooled"]), reg) == []
+
+
 def test_the_plain_default_head_names_the_fix() -> None:
     reg = plugins.registry()
     found = problems(get("default", overrides=["vectorizer=vote"]), reg)

@@ -165,15 +165,19 @@ def dense_input_problem(head: str, encoding: str, width: int, hidden: bool) -> s
 
 def box_head_problem(vectorizer: str, encoding: str, head: str, params: Mapping[str, Any]) -> str | None:
     """The rule for a vectorizer that outputs the box itself (metadata ``box_encoding``): the head
-    passes it on unchanged (no dense or hidden layer, linear activation, the same encoding)."""
+    passes it on unchanged (no dense or hidden layer, linear activation, the same encoding), and a
+    class branch reads the pooled backbone map (``class_input: pooled``), not the box."""
     want = {"dense": False, "activation": "linear", "encoding": encoding, "hidden": []}
     got = {"dense": params.get("dense", True), "activation": params.get("activation", ACTIVATION.default),
            "encoding": params.get("encoding", ENCODING.default), "hidden": list(params.get("hidden") or [])}
+    if "class_input" in params:  # a class branch must read the backbone's map, not the box
+        want["class_input"], got["class_input"] = "pooled", params["class_input"]
     wrong = [f"{k}: {str(got[k]).lower() if isinstance(got[k], bool) else got[k]}" for k in want if got[k] != want[k]]
     if not wrong:
         return None
+    fix = ", class_input: pooled" if "class_input" in want else ""
     return (f"vectorizer {vectorizer!r} outputs the {encoding} box itself, but head {head!r} has "
-            f"{', '.join(wrong)}; use head {{name: {head}, encoding: {encoding}, activation: linear, dense: false}}")
+            f"{', '.join(wrong)}; use head {{name: {head}, encoding: {encoding}, activation: linear, dense: false{fix}}}")
 
 
 def check_kernel_fits(vectorizer: str, kernel: int, size: tuple[int, int]) -> None:
