@@ -127,3 +127,24 @@ def test_head_weights_carry_across(name: str, params: dict, reg) -> None:  # typ
     for key in t_out:
         np.testing.assert_allclose(t_out[key].numpy(), keras.ops.convert_to_numpy(k_out[key]), atol=1e-4, rtol=1e-4)
     assert t_out["box"].shape[1] == boxes.size(params.get("encoding", "xyxy"))
+
+
+@pytest.mark.parametrize("backbone, stride", [("efficientnet_lite0", 4), ("efficientnet_lite0", 8),
+                                              ("mobilenet_v2", 4)])
+def test_freeze_stride_holds_the_same_tensors(backbone: str, stride: int, reg) -> None:  # type: ignore[no-untyped-def]
+    """train.freeze_stride picks the same first layers on both frameworks: the held layers carry
+    the same number of values (weights and BatchNorm statistics), and fewer than the backbone has."""
+    from zoo_keras.freeze import fixed_layers as keras_fixed
+    from zoo_torch.freeze import fixed_layers as torch_fixed
+
+    import zoo
+
+    recipe = zoo.get_recipe("default", overrides=(f"backbone.name={backbone}", "input_size=96",
+                                                  f"train.freeze_stride={stride}"))
+    t_model, k_model = zoo.build(recipe, "torch"), zoo.build(recipe, "keras")
+    held_torch = sum(v.numel() for m in torch_fixed(t_model, recipe.train, recipe.input_size)
+                     for k, v in m.state_dict().items() if "." not in k and k != "num_batches_tracked")
+    k_backbone = k_model.get_layer("backbone")
+    held_keras = sum(int(np.prod(w.shape)) for layer in keras_fixed(k_backbone, recipe.train, recipe.input_size)
+                     for w in layer.weights)
+    assert 0 < held_torch == held_keras < sum(int(np.prod(w.shape)) for w in k_backbone.weights)

@@ -90,6 +90,7 @@ class TrainSpec:
     sync_batchnorm: bool = False                      # several processes: BatchNorm statistics over the global batch
     freeze_backbone: int = _ranged(0, ge=0)           # first epochs with the backbone frozen (BN in inference mode)
     backbone_lr: float = _ranged(1.0, ge=0.0)         # backbone lr = lr * this once unfrozen (zoo.finetune)
+    freeze_stride: int = _ranged(0, ge=0)             # backbone layers up to this output stride stay frozen all run; 0 = off
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,9 @@ def _dataclass(cls: type, value: Any, where: str, section: str) -> Any:
     for key, choices in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("precision", PRECISIONS)):
         if hasattr(spec, key) and getattr(spec, key) not in choices:
             raise RecipeError(f"{key_of(key)}: {getattr(spec, key)!r} is not one of {', '.join(choices)}")
+    stride = getattr(spec, "freeze_stride", 0)
+    if stride & (stride - 1):
+        raise RecipeError(f"{key_of('freeze_stride')}: {stride} is not a power of two; use 0 (off), 2, 4, 8, 16 or 32")
     return spec
 
 

@@ -190,3 +190,33 @@ def test_adamw_decays_the_backbone_at_its_own_rate(multiplier: float) -> None:
     optimizer.apply([np.zeros(3, np.float32), np.zeros(2, np.float32)], [backbone, head])
     np.testing.assert_allclose(backbone.numpy(), 1 - 0.01 * multiplier * 0.5, rtol=1e-6)
     np.testing.assert_allclose(head.numpy(), 1 - 0.01 * 0.5, rtol=1e-6)
+
+
+def test_freeze_stride_holds_the_first_layers(reg, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """train.freeze_stride on Keras (a functional backbone): the layers before the first coarser
+    output keep their weights and BatchNorm statistics all run; the layers after them train; a
+    subclassed backbone gets a one-line error."""
+    from zoo.assembly import make_plan
+    from zoo.errors import ZooError
+    from zoo_keras.freeze import fixed_layers
+    from zoo_keras.model import build_localizer
+
+    recipe = recipes.get("default", overrides=[*TINY, "train.epochs=1", "backbone.name=mobilenet_v2",
+                                               "train.freeze_stride=2", "train.lr=0.01"])
+    initial = build_localizer(make_plan(recipe, "keras", reg))
+    held = [layer.name for layer in fixed_layers(initial.get_layer("backbone"), recipe.train, recipe.input_size)]
+    assert "Conv1" in held and "bn_Conv1" in held and "block_1_depthwise" not in held, held
+    run_dir = training.train(recipe, "keras", reg, out=tmp_path / "run", workers=0)
+    trained = training.load_run(run_dir, reg)[1]
+    before = {(layer.name, i): w for layer in initial.get_layer("backbone").layers
+              for i, w in enumerate(layer.get_weights())}
+    after = {(layer.name, i): w for layer in trained.get_layer("backbone").layers
+             for i, w in enumerate(layer.get_weights())}
+    in_held = [k for k in before if k[0] in held]
+    rest = [k for k in before if k[0] not in held]
+    assert in_held and rest
+    assert all(np.array_equal(before[k], after[k]) for k in in_held)
+    assert any(not np.array_equal(before[k], after[k]) for k in rest)
+    subclassed = recipes.get("default", overrides=[*TINY, "train.freeze_stride=2"])
+    with pytest.raises(ZooError, match="freeze_stride=0"):
+        training.train(subclassed, "keras", reg, out=tmp_path / "run2", workers=0)

@@ -180,3 +180,26 @@ def test_backbone_lr_is_a_param_group() -> None:
     schedule.step_batch()
     ratio = optimizer.param_groups[1]["lr"] / optimizer.param_groups[0]["lr"]
     assert ratio == pytest.approx(0.1)
+
+
+def test_freeze_stride_holds_the_first_layers(reg: Registry, tmp_path: Path) -> None:
+    """train.freeze_stride on torch: the layers before the first coarser output keep their
+    weights and BatchNorm statistics all run; the layers after them train."""
+    from zoo.assembly import make_plan
+    from zoo_torch.freeze import fixed_layers
+    from zoo_torch.model import build_localizer
+
+    recipe = get("default", overrides=tiny_overrides(**{"train.epochs": 1, "backbone.batch_norm": "true",
+                                                        "train.freeze_stride": 1, "train.lr": 0.01}))
+    initial = build_localizer(make_plan(recipe, "torch", reg))
+    names = {id(m): n for n, m in initial.backbone.named_modules()}
+    held = {names[id(m)] for m in fixed_layers(initial, recipe.train, recipe.input_size)}
+    assert held == {"0", "1"}, held  # the first conv and its BatchNorm: the max-pool after them halves the map
+    run = training.train(recipe, "torch", reg, out=tmp_path / "run", workers=0)
+    trained = training.load_run(run, reg)[1]
+    before, after = _backbone_state(initial), _backbone_state(trained)
+    in_held = [k for k in before if k.rsplit(".", 1)[0] in held]
+    rest = [k for k in before if k not in in_held and not k.endswith("num_batches_tracked")]
+    assert in_held and rest
+    assert all(torch.equal(before[k], after[k]) for k in in_held)
+    assert any(not torch.equal(before[k], after[k]) for k in rest)

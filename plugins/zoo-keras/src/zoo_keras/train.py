@@ -3,12 +3,13 @@ seed and precision, the `EpochEnd` callback (val, Monitor, best weights, checkpo
 Keras' progress bar (on a terminal only: `zoo.progress`); resume from ``run_dir/checkpoint`` continues exactly."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from zoo.plugin import Monitor, Pipeline, Plan, Plateau, ZooError, bars, finetune
 
-from zoo_keras import checkpoint, distributed
+from zoo_keras import checkpoint, distributed, freeze
 from zoo_keras._keras import keras
 from zoo_keras.callbacks import EpochEnd
 from zoo_keras.data import train_dataset
@@ -46,12 +47,15 @@ def _backbone(model: Any) -> Any:
         return None
 
 
-def set_frozen(model: Any, frozen: bool) -> None:
-    """Freeze or unfreeze the backbone (`zoo.finetune`): a non-trainable Keras layer gets no
-    updates and runs its BatchNorm in inference mode. The train function is traced again."""
+def set_frozen(model: Any, frozen: bool, fixed: Sequence[Any] = ()) -> None:
+    """Freeze or unfreeze the backbone, its `fixed` first layers frozen always (`zoo.finetune`):
+    a non-trainable Keras layer gets no updates and runs its BatchNorm in inference mode. The
+    train function is traced again when anything changed."""
     backbone = _backbone(model)
     if backbone is not None and backbone.trainable == frozen:
-        backbone.trainable = not frozen
+        backbone.trainable = not frozen  # every layer of it, the fixed ones included
+        model.train_function = None
+    if freeze.hold(fixed):
         model.train_function = None
 
 
@@ -81,13 +85,16 @@ def fit(model: Any, plan: Plan, train: Pipeline, val: Pipeline, monitor: Monitor
                 plateau.restore(meta["extra"]["plateau"])
     if initial_epoch < spec.epochs and not monitor.stopped_after(initial_epoch):
         callback = EpochEnd(train, val, monitor, run_dir, plateau)
+        fixed = freeze.fixed_layers(_backbone(model), spec, plan.recipe.input_size, plan.recipe.backbone.name)
         for phase in finetune.phases(spec, initial_epoch):
-            set_frozen(model, phase.frozen)
+            set_frozen(model, phase.frozen, fixed)
             model.fit(train_dataset(train, phase.first, phase.end), epochs=phase.end, initial_epoch=phase.first,
                       steps_per_epoch=steps, callbacks=[callback], verbose=verbose, shuffle=False)
             if model.stop_training:
                 break
         set_frozen(model, False)
+        for layer in fixed:  # trainable again, as the model was given
+            layer.trainable = True
     if monitor.writes:  # the chief: the others' work ends with the last epoch
         checkpoint.load_best(run_dir, model)
     return model

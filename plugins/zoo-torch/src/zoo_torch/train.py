@@ -23,7 +23,7 @@ import contextlib
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,7 +32,7 @@ import torch
 from tqdm.auto import tqdm
 
 from zoo.plugin import CHECKPOINT_DIR, Objective, Outputs, TrainSpec, bars, finetune
-from zoo_torch import checkpoint
+from zoo_torch import checkpoint, freeze
 from zoo_torch import distributed as ddp
 from zoo_torch.optim import Schedule, make_optimizer
 
@@ -185,9 +185,9 @@ def _validate(model: torch.nn.Module, pipeline: Pipeline, objective: Objective, 
     return (np.concatenate(box) if box else None, np.concatenate(logits) if logits else None, float(total), count)
 
 
-def train_mode(model: torch.nn.Module, frozen: bool) -> None:
+def train_mode(model: torch.nn.Module, frozen: bool, fixed: Sequence[torch.nn.Module] = ()) -> None:
     """Training mode, with the backbone frozen (no gradients, BatchNorm in inference mode) when
-    `frozen` (the rule is `zoo.finetune`'s)."""
+    `frozen` and its `fixed` first layers frozen always (the rules are `zoo.finetune`'s)."""
     model.train()
     backbone = getattr(ddp.unwrap(model), "backbone", None)
     if backbone is None:
@@ -195,6 +195,7 @@ def train_mode(model: torch.nn.Module, frozen: bool) -> None:
     backbone.requires_grad_(not frozen)
     if frozen:
         backbone.eval()
+    freeze.hold(fixed)
 
 
 def param_groups(model: torch.nn.Module, spec: TrainSpec) -> list[dict[str, Any]]:
@@ -212,11 +213,12 @@ def param_groups(model: torch.nn.Module, spec: TrainSpec) -> list[dict[str, Any]
 
 def train_epoch(model: torch.nn.Module, pipeline: Pipeline, epoch: int, epochs: int, objective: Objective,
                 optimizer: torch.optim.Optimizer, schedule: Schedule, device: torch.device, precision: str,
-                channels_last: bool, monitor: Monitor, frozen: bool = False) -> dict[str, float]:
+                channels_last: bool, monitor: Monitor, frozen: bool = False,
+                fixed: Sequence[torch.nn.Module] = ()) -> dict[str, float]:
     """One pass (the backbone `frozen` or not, `zoo.finetune`); returns the mean loss, the lr of
     the last step and train images/s (over every process). Stops at the first non-finite loss
     (`Monitor.end_batches` raises), at most ``Monitor.read_every`` steps after it (`StepLosses`)."""
-    train_mode(model, frozen)
+    train_mode(model, frozen, fixed)
     world = ddp.size()
     lr = schedule.lr
     start = time.perf_counter()
@@ -305,6 +307,8 @@ def _fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, mon
                                      checkpoint.RESUME_FIX.format(dir=directory)) from None
         start = int(state["epoch"])
     stopped = monitor.stopped_after(start)  # a resumed run that early stopping had ended
+    fixed = freeze.fixed_layers(model, spec, plan.recipe.input_size)
+    freeze.hold(fixed)  # before DDP, which then leaves their parameters out
     net = ddp.wrap(model, device, spec.sync_batchnorm, unused_parameters=spec.freeze_backbone > 0)
     writes = monitor.writes
     for epoch in range(start, spec.epochs):
@@ -312,7 +316,7 @@ def _fit(model: torch.nn.Module, plan: Plan, train: Pipeline, val: Pipeline, mon
             break
         torch.manual_seed(epoch_seed(spec.seed, epoch))
         logs = train_epoch(net, train, epoch, spec.epochs, objective, optimizer, schedule, device,
-                           spec.precision, channels_last, monitor, finetune.backbone_frozen(spec, epoch))
+                           spec.precision, channels_last, monitor, finetune.backbone_frozen(spec, epoch), fixed)
         outputs, val_loss = validate(net, val, objective, device, spec.precision, channels_last)
         schedule.step_epoch(val_loss)
         logs = {"loss": logs["loss"], "val_loss": val_loss, "lr": logs["lr"],
