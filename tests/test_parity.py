@@ -85,7 +85,8 @@ def test_backbone_weights_carry_across(name: str, params: dict, reg) -> None:  #
 
 VECTORIZERS = [("flatten", {}), ("gap", {}), ("gmp", {}), ("conv", {"filters": 4, "kernel": 3}),
                ("conv", {"filters": 6, "kernel": 2, "stride": 2, "activation": "relu"}),
-               ("conv_gap", {"filters": 16, "kernel": 3, "stride": 2}), ("vote", {"filters": 8})]
+               ("conv_gap", {"filters": 16, "kernel": 3, "stride": 2}), ("vote", {"filters": 8}),
+               ("vote", {"filters": 8, "kernel": 3})]
 
 
 @pytest.mark.parametrize("name, params", VECTORIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(VECTORIZERS)])

@@ -51,9 +51,11 @@ VECTORIZERS = (
     ),
     declare_vectorizer(
         "vote",
-        description="each cell of the map votes for a box around itself (1x1 convs); the box is the "
+        description="each cell of the map votes for a box around itself (convs); the box is the "
                     "softmax-weighted mean of the votes: (x1, y1, x2, y2), for a head with dense: false",
-        params={"filters": Param(64, int, ge=1, help="width of the 1x1 conv (ReLU) the score and the votes read")},
+        params={"filters": Param(64, int, ge=1, help="width of the hidden conv (ReLU) the score and the votes read"),
+                "kernel": Param(1, int, (1, 3, 5), help="side of the hidden conv ('same' padding): 3 lets each cell "
+                                                   "see its neighbours before it scores and votes")},
         meta={"out_features": _box_out, "box_encoding": "xyxy"},
     ),
     declare_vectorizer(

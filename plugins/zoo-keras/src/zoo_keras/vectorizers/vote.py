@@ -1,9 +1,9 @@
 """vote: every cell of the feature map votes for a box around itself, and the box is the
 softmax-weighted mean of the votes (zoo.standard.vectorizers; the same function as zoo-torch's).
 
-(N, h, w, C) -> 1x1 conv (filters) + ReLU -> score (N, h, w, 1) and offsets (N, h, w, 4);
+(N, h, w, C) -> kernel x kernel conv (filters, 'same') + ReLU -> 1x1 convs: score (N, h, w, 1) and offsets (N, h, w, 4);
 weights = softmax of the scores over the h * w cells (row-major); vote = `zoo.plugin.cell_votes`
-+ offsets; box = sum of weights * votes: (N, 4) xyxy. Weights: hidden kernel (1, 1, C, filters),
++ offsets; box = sum of weights * votes: (N, 4) xyxy. Weights: hidden kernel (k, k, C, filters),
 bias, score kernel, bias, offsets kernel, bias.
 """
 from __future__ import annotations
@@ -18,11 +18,12 @@ from zoo_keras._keras import keras, layers, ops
 class Vote(layers.Layer):
     """The vote vectorizer on a (h, w) map."""
 
-    def __init__(self, in_size: tuple[int, int], filters: int, name: str = "vectorizer", **kwargs: Any) -> None:
+    def __init__(self, in_size: tuple[int, int], filters: int, kernel: int = 1, name: str = "vectorizer",
+                 **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
         self.in_size = (int(in_size[0]), int(in_size[1]))
-        self.filters = int(filters)
-        self.hidden = layers.Conv2D(self.filters, 1, activation="relu", name="hidden")
+        self.filters, self.kernel = int(filters), int(kernel)
+        self.hidden = layers.Conv2D(self.filters, self.kernel, padding="same", activation="relu", name="hidden")
         self.score = layers.Conv2D(1, 1, kernel_initializer="zeros", name="score")
         self.offsets = layers.Conv2D(4, 1, kernel_initializer="zeros", name="offsets")
         self.start = cell_votes(*self.in_size)[None]  # (1, h*w, 4)
@@ -45,9 +46,9 @@ class Vote(layers.Layer):
         return (input_shape[0], 4)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "in_size": self.in_size, "filters": self.filters}
+        return {**super().get_config(), "in_size": self.in_size, "filters": self.filters, "kernel": self.kernel}
 
 
-def vote(in_channels: int, in_size: tuple[int, int], filters: int = 64) -> Vote:
+def vote(in_channels: int, in_size: tuple[int, int], filters: int = 64, kernel: int = 1) -> Vote:
     """(N, h, w, C) -> (N, 4) xyxy."""
-    return Vote(in_size, filters)
+    return Vote(in_size, filters, kernel)

@@ -3,7 +3,7 @@ softmax-weighted mean of the votes (zoo.standard.vectorizers). Translation-equiv
 1x1 convolutions read every cell, so what it learns about a raccoon in one corner holds in the
 others, where a flatten + dense head learns each place on its own.
 
-(N, C, h, w) -> 1x1 conv (filters) + ReLU -> score (N, 1, h, w) and offsets (N, 4, h, w);
+(N, C, h, w) -> kernel x kernel conv (filters, 'same') + ReLU -> 1x1 convs: score (N, 1, h, w) and offsets (N, 4, h, w);
 weights = softmax of the scores over the h * w cells; vote = `zoo.plugin.cell_votes` + offsets;
 box = sum of weights * votes: (N, 4) xyxy, for a head with dense: false and a linear activation.
 Canonical weights: hidden kernel, bias, score kernel, bias, offsets kernel, bias.
@@ -19,9 +19,9 @@ from zoo.plugin import cell_votes
 class Vote(nn.Module):
     """The vote vectorizer on a (h, w) map of `in_channels`."""
 
-    def __init__(self, in_channels: int, in_size: tuple[int, int], filters: int) -> None:
+    def __init__(self, in_channels: int, in_size: tuple[int, int], filters: int, kernel: int = 1) -> None:
         super().__init__()
-        self.hidden = nn.Sequential(nn.Conv2d(in_channels, filters, 1), nn.ReLU(inplace=True))
+        self.hidden = nn.Sequential(nn.Conv2d(in_channels, filters, kernel, padding="same"), nn.ReLU(inplace=True))
         self.score = nn.Conv2d(filters, 1, 1)
         self.offsets = nn.Conv2d(filters, 4, 1)
         for conv in (self.hidden[0], self.score, self.offsets):
@@ -38,6 +38,6 @@ class Vote(nn.Module):
         return (votes * weights).sum(-1)
 
 
-def vote(*, in_channels: int, in_size: tuple[int, int], filters: int) -> Vote:
+def vote(*, in_channels: int, in_size: tuple[int, int], filters: int, kernel: int = 1) -> Vote:
     """(N, C, h, w) -> (N, 4) xyxy."""
-    return Vote(in_channels, in_size, filters)
+    return Vote(in_channels, in_size, filters, kernel)
