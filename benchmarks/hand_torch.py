@@ -2,7 +2,8 @@
 (timm trunk with ``num_classes=0, global_pool=""``, or a plain nn.Sequential CNN) + flatten +
 Linear(4) + sigmoid, smooth L1 + GIoU (torchvision.ops), Adam with a cosine schedule, a plain
 loop over in-memory tensors (preprocessed once, shuffled per epoch), autocast for bf16. It takes
-the three settings zoo takes on CPU (channels_last, ``torch.set_flush_denormal(True)``, fused
+the settings zoo takes on CPU (channels_last, ``torch.set_flush_denormal(True)``, glibc's malloc
+thresholds as ``zoo_torch.host_memory`` sets them, fused
 Adam; each one's gain: probe_torch_settings.py), so zoo / hand-written measures zoo's own loop.
 
     python benchmarks/hand_torch.py --case default --precision fp32 --layout channels_last
@@ -25,6 +26,7 @@ from torchvision.ops import generalized_box_iou_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speed_cases import CASES, Case, train_arrays  # noqa: E402
+from zoo_torch.host_memory import keep_freed_memory  # noqa: E402  (a C library call, not zoo's loop)
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
@@ -62,6 +64,7 @@ def main() -> None:
     images, boxes, batch = train_arrays(case)
     torch.manual_seed(0)
     torch.set_flush_denormal(True)
+    keep_freed_memory()  # zoo's fourth CPU setting: glibc keeps freed activations mapped (zoo_torch.host_memory)
     model, imagenet = build(case)
     fmt = torch.channels_last if args.layout == "channels_last" else torch.contiguous_format
     model = model.to(memory_format=fmt).train()

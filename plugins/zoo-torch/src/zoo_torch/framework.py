@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from zoo.plugin import Framework, Outputs, Stage, Summary, WeightsError, World, cpu_threads
-from zoo_torch import checkpoint
+from zoo_torch import checkpoint, host_memory
 from zoo_torch.model import Localizer, build_localizer
 from zoo_torch.train import channels_last, fit, infer, memory_layout
 
@@ -36,6 +36,7 @@ class TorchFramework(Framework):
         # TensorFlow flushes denormal floats to zero; torch computes them, in microcode on x86:
         # the default recipe's train step measured 1.4-1.9x slower with them (docs/performance.md)
         torch.set_flush_denormal(True)
+        host_memory.keep_freed_memory()  # no page faults per step for the activations (zoo_torch.host_memory)
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
         self._device = torch.device("cuda:0" if torch.cuda.is_available() else "cpu")
