@@ -6,8 +6,8 @@ page faults to zero-fill its activations again (8 MiB for the first conv output 
 recipe at batch 32). Raising the mmap threshold to its 32 MiB maximum and the trim threshold to
 1 GiB keeps those pages in the heap for the next step. Measured on the default recipe's train
 step, one AMD EPYC core, alternating processes: 45 / 44 / 38 ms -> 37 / 34 / 32 ms
-(docs/performance.md). Peak memory is unchanged; freed memory stays mapped. A no-op where the C
-library has no ``mallopt`` (macOS, musl)."""
+(docs/performance.md). Freed memory stays mapped to the process (its resident size after a peak
+was not measured). A no-op where the C library has no ``mallopt`` (macOS, musl)."""
 from __future__ import annotations
 
 import ctypes
