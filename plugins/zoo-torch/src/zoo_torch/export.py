@@ -35,7 +35,7 @@ class Deployed(nn.Module):
 def export_onnx(model: nn.Module, plan: Plan, path: Path, *, opset: int, dynamic_batch: bool) -> None:
     """Write `model` (eval mode, on CPU) to `path` as ONNX with opset `opset`."""
     height, width = plan.input_size
-    wrapper = Deployed(model, plan.encoding).to("cpu").eval()
+    wrapper = Deployed(model, plan.encoding).to("cpu", memory_format=torch.contiguous_format).eval()
     example = torch.zeros(2 if dynamic_batch else 1, height, width, 3, dtype=torch.uint8)
     names = ["box", "probs"] if plan.num_classes else ["box"]
     shapes = {ONNX_INPUT: {0: torch.export.Dim("batch")}} if dynamic_batch else None

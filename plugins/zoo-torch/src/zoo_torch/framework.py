@@ -14,7 +14,7 @@ import torch
 from zoo.plugin import Framework, Outputs, Stage, Summary, WeightsError, World, cpu_threads
 from zoo_torch import checkpoint, host_memory
 from zoo_torch.model import Localizer, build_localizer
-from zoo_torch.train import channels_last, fit, infer, memory_layout
+from zoo_torch.train import channels_last, fit, infer, inference_layout
 
 if TYPE_CHECKING:
     from zoo.plugin import Monitor, Pipeline, Plan
@@ -101,15 +101,14 @@ class TorchFramework(Framework):
         return fit(model, plan, train, val, monitor, Path(run_dir), resume, self._device)
 
     def predict(self, model: Localizer, batches: Iterable[np.ndarray]) -> Outputs:
-        model.to(self._device).eval()
-        box, logits = [], []
         last = channels_last(self._device, "fp32")
-        with memory_layout(model, last):
-            for images in batches:
-                out = infer(model, images, self._device, "fp32", channels_last=last)
-                box.append(out["box"].cpu().numpy())
-                if "logits" in out:
-                    logits.append(out["logits"].cpu().numpy())
+        inference_layout(model.to(self._device).eval(), last)
+        box, logits = [], []
+        for images in batches:
+            out = infer(model, images, self._device, "fp32", channels_last=last)
+            box.append(out["box"].cpu().numpy())
+            if "logits" in out:
+                logits.append(out["logits"].cpu().numpy())
         if not box:
             return Outputs(np.zeros((0, 0), np.float32))
         return Outputs(np.concatenate(box), np.concatenate(logits) if logits else None)
