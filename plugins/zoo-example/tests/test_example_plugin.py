@@ -128,6 +128,19 @@ def test_efficientnet_b0_shapes(reg: Any, framework: str) -> None:
     assert {"backbone out_channels", "backbone stride", "box output size"} <= {row[0] for row in report.rows}
 
 
+def test_keras_efficientnet_b0_takes_the_core_batchnorm_momentum() -> None:
+    """keras.applications builds it with 0.99; on a short run its eval-mode output then lagged
+    training (docs/results.md)."""
+    require_framework("keras")
+    from zoo_example.keras_backbone import efficientnet_b0
+
+    from zoo.plugin import BN_MOMENTUM
+
+    trunk = efficientnet_b0(input_size=(32, 32))
+    norms = [layer for layer in trunk.layers if type(layer).__name__ == "BatchNormalization"]
+    assert len(norms) > 40 and {layer.momentum for layer in norms} == {BN_MOMENTUM}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_efficientnet_b0_trains(reg: Any, framework: str) -> None:
