@@ -1,19 +1,22 @@
 """zoo's training speed against hand-written code of the same architecture, in one run.
 
     taskset -c 1 python benchmarks/bench_speed.py [--cases default,resnet18,mobilenet_v2]
-        [--precisions fp32,bf16] [--frameworks torch,keras] [--rounds 3] [--epochs 3]
+        [--precisions fp32,bf16] [--frameworks torch,keras] [--rounds 3] [--epochs N]
 
 For every case (the `default` recipe, and resnet18 at 128 px / mobilenet_v2 at 96 px swapped
 into it: `speed_cases.py`), each round runs every precision and framework in turn, and for each
 of them, each in its own process: zoo (`zoo.training.train`, what ``zoo train`` runs, with its own data pipeline and
 ``--workers`` default), then the hand-written model (`hand_torch.py`, `hand_keras.py`) on the same
-train items. A process's rate is the mean images/s of its epochs after the first (warm-up); a
-cell is the median over the rounds. Rounds alternate so that load from other jobs on the machine
-hits both sides, both frameworks and both precisions alike (all the ratios printed come from
-processes run in turn, minutes apart at most).
+train items. A process's rate is the images/s of its fastest epoch after the first (warm-up):
+other jobs on a shared machine only ever slow an epoch down, so, as `timeit` takes the fastest
+repeat, the fastest epoch is the estimate least moved by them. Each case sets its epochs per
+process (`speed_cases.Case.epochs`: short epochs get more of them). A cell's rate is the median
+over the rounds. A ratio (zoo / hand-written, torch / Keras, bf16 / fp32) is the median over the
+rounds of the ratio of two processes of one round, run one after the other, so that load drifting
+over minutes cancels.
 
 Prints the machine, one line per cell, the parameter counts (zoo and hand-written must be
-equal), the ratios zoo / hand-written and zoo torch / zoo Keras.
+equal), the ratios zoo / hand-written and zoo torch / zoo Keras, each with its per-round values.
 """
 from __future__ import annotations
 
@@ -61,8 +64,7 @@ def run_worker(cmd: list[str]) -> dict | None:
         print(f"  failed: {' '.join(cmd)}: {tail}", flush=True)
         return None
     out = json.loads(lines[-1])
-    timed = out["rates"][1:] or out["rates"]
-    out["rate"] = sum(timed) / len(timed)
+    out["rate"] = max(out["rates"][1:] or out["rates"])  # the fastest epoch after the warm-up
     return out
 
 
@@ -89,7 +91,7 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--frameworks", default="torch,keras")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--epochs", type=int, default=3, help="per process; the first is warm-up")
+    parser.add_argument("--epochs", type=int, help="per process, the first a warm-up (default: the case's)")
     parser.add_argument("--worker", choices=("zoo",), help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--precision", help=argparse.SUPPRESS)
@@ -98,30 +100,39 @@ def main() -> None:
         zoo_worker(args.case, args.frameworks, args.precision, args.epochs)
         return
     print(f"CPU: {cpu_name()}; cores available to this process: {len(os.sched_getaffinity(0))}; "
-          f"{args.rounds} rounds, {args.epochs} epochs per process (first = warm-up)", flush=True)
+          f"{args.rounds} rounds; a process's rate: its fastest epoch after the first", flush=True)
     results: dict[tuple[str, str, str, str], dict] = {}
     for case in args.cases.split(","):
+        epochs = args.epochs or CASES[case].epochs
         cells = [(p, f, label, cmd) for p in args.precisions.split(",") for f in args.frameworks.split(",")
                  for label, cmd in variants(f).items()]
-        runs: dict[tuple[str, str, str], list[dict]] = {(p, f, label): [] for p, f, label, _ in cells}
+        runs: dict[tuple[str, str, str], list[dict | None]] = {(p, f, label): [] for p, f, label, _ in cells}
         for _ in range(args.rounds):  # one round: every precision, framework and side in turn
             for precision, framework, label, cmd in cells:
-                out = run_worker([*cmd, "--case", case, "--precision", precision, "--epochs", str(args.epochs)])
+                out = run_worker([*cmd, "--case", case, "--precision", precision, "--epochs", str(epochs)])
+                runs[(precision, framework, label)].append(out)  # None for a failed process
                 if out is not None:
-                    runs[(precision, framework, label)].append(out)
-                    print(f"  {case} {precision} {framework} {label}: {out['rate']:.1f} img/s", flush=True)
+                    print(f"  {case} {precision} {framework} {label}: {out['rate']:.1f} img/s "
+                          f"(epochs {[round(r) for r in out['rates']]})", flush=True)
         for (precision, framework, label), outs in runs.items():
-            if outs:
-                cell = {"rate": statistics.median(o["rate"] for o in outs), "params": outs[0]["params"],
-                        "threads": outs[0]["threads"], "rounds": [round(o["rate"], 1) for o in outs]}
+            done = [o for o in outs if o is not None]
+            if done:
+                cell = {"rate": statistics.median(o["rate"] for o in done), "params": done[0]["params"],
+                        "threads": done[0]["threads"], "rounds": [o and round(o["rate"], 1) for o in outs]}
                 results[(case, precision, framework, label)] = cell
                 print(f"{case:<13} {precision} {framework:<6} {label:<5} {cell['rate']:8.1f} img/s  "
                       f"rounds {cell['rounds']}  params {cell['params']:,}  threads {cell['threads']}", flush=True)
     report(results, args)
 
 
+def paired(a: dict, b: dict) -> tuple[float, list[float]]:
+    """The median over rounds of a's rate / b's rate in the same round, and the per-round ratios."""
+    ratios = [x / y for x, y in zip(a["rounds"], b["rounds"]) if x and y]
+    return (statistics.median(ratios) if ratios else float("nan")), [round(r, 2) for r in ratios]
+
+
 def report(results: dict[tuple[str, str, str, str], dict], args: argparse.Namespace) -> None:
-    print("\nzoo / hand-written (target >= 0.98)")
+    print("\nzoo / hand-written (target >= 0.98; median of the rounds' ratios, then each round's)")
     for case in args.cases.split(","):
         for precision in args.precisions.split(","):
             for framework in args.frameworks.split(","):
@@ -133,19 +144,22 @@ def report(results: dict[tuple[str, str, str, str], dict], args: argparse.Namesp
                 best = max(hands, key=lambda h: h["rate"])
                 same = "equal" if all(h["params"] == zoo["params"] for h in hands) else \
                     f"DIFFER ({zoo['params']:,} vs {[h['params'] for h in hands]})"
-                print(f"{case:<13} {precision} {framework:<6} {zoo['rate'] / best['rate']:.2f}   params {same}")
+                ratio, per_round = paired(zoo, best)
+                print(f"{case:<13} {precision} {framework:<6} {ratio:.2f}  {per_round}  params {same}")
     print("\nzoo torch / zoo Keras (target on default: >= 0.9)")
     for case in args.cases.split(","):
         for precision in args.precisions.split(","):
             t, k = (results.get((case, precision, fw, "zoo")) for fw in ("torch", "keras"))
             if t and k:
-                print(f"{case:<13} {precision} {t['rate'] / k['rate']:.2f}")
+                ratio, per_round = paired(t, k)
+                print(f"{case:<13} {precision} {ratio:.2f}  {per_round}")
     print("\nbf16 / fp32 (zoo)")
     for case in args.cases.split(","):
         for framework in args.frameworks.split(","):
             a, b = (results.get((case, p, framework, "zoo")) for p in ("bf16", "fp32"))
             if a and b:
-                print(f"{case:<13} {framework:<6} {a['rate'] / b['rate']:.2f}")
+                ratio, per_round = paired(a, b)
+                print(f"{case:<13} {framework:<6} {ratio:.2f}  {per_round}")
 
 
 if __name__ == "__main__":
