@@ -86,7 +86,7 @@ def test_fit_trains_channels_last_without_a_loss_read_per_step(reg: Registry, tm
     assert (run / "model.safetensors").exists()
 
 
-def test_predict_converts_the_model_to_channels_last_once_and_saves_and_exports_contiguous(
+def test_predict_converts_the_model_to_channels_last_once_and_saves_contiguous(
         reg: Registry, tmp_path: Path) -> None:
     """The first predict converts the weights (a copy of each); later calls copy nothing (the
     per-call round trip cost resnet18 more than its batch-1 forward); the saved weights are
