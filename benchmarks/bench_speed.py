@@ -99,6 +99,11 @@ def main() -> None:
     if args.worker:
         zoo_worker(args.case, args.frameworks, args.precision, args.epochs)
         return
+    for flag, given, valid in (("--cases", args.cases, CASES), ("--precisions", args.precisions, ("fp32", "bf16")),
+                               ("--frameworks", args.frameworks, ("torch", "keras"))):
+        unknown = [v for v in given.split(",") if v not in valid]
+        if unknown:
+            parser.error(f"{flag} {','.join(unknown)}: not one of {', '.join(valid)}")
     print(f"CPU: {cpu_name()}; cores available to this process: {len(os.sched_getaffinity(0))}; "
           f"{args.rounds} rounds; a process's rate: its fastest epoch after the first", flush=True)
     results: dict[tuple[str, str, str, str], dict] = {}
