@@ -2,7 +2,8 @@
 (a Sequential CNN, keras.applications.MobileNetV2, or ResNet-18 in the functional API, as
 keras.applications has none) + Flatten + Dense(4, sigmoid), Huber + a GIoU written in keras.ops,
 Adam with cosine decay, ``model.fit`` on a shuffled, batched, prefetched tf.data pipeline over
-in-memory arrays (preprocessed once); ``mixed_bfloat16`` for bf16 (the output layer in float32).
+in-memory arrays (preprocessed once; tf.data's autotuner off, see `main`); ``mixed_bfloat16`` for
+bf16 (the output layer in float32).
 
     python benchmarks/hand_keras.py --case default --precision fp32
 
@@ -26,7 +27,7 @@ import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed_cases import CASES, Case, train_arrays  # noqa: E402
+from speed_cases import CASES, Case, take_turn, train_arrays  # noqa: E402
 
 
 def conv_bn(x, filters: int, kernel: int, stride: int, pad: int):  # type: ignore[no-untyped-def]
@@ -82,8 +83,9 @@ def box_loss(y_true, y_pred):  # type: ignore[no-untyped-def]
 
 
 class EpochTimer(keras.callbacks.Callback):
-    def __init__(self) -> None:
+    def __init__(self, items: int, lockstep: bool) -> None:
         super().__init__()
+        self.items, self.lockstep = items, lockstep
         self.seconds: list[float] = []
 
     def on_epoch_begin(self, epoch, logs=None):  # type: ignore[no-untyped-def]
@@ -91,6 +93,7 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
         self.seconds.append(time.perf_counter() - self.start)
+        take_turn(self.items / self.seconds[-1], self.lockstep)
 
 
 def main() -> None:
@@ -98,6 +101,7 @@ def main() -> None:
     parser.add_argument("--case", choices=sorted(CASES), default="default")
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lockstep", action="store_true", help="wait for bench_speed.py's go after each epoch")
     args = parser.parse_args()
     case = CASES[args.case]
     images, boxes, batch = train_arrays(case)
@@ -114,9 +118,14 @@ def main() -> None:
     steps = math.ceil(len(x) / batch)
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, steps * args.epochs)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=box_loss)
+    # tf.data's autotuner off, one batch prefetched: with it on, on one core, epochs swung between
+    # 150 and 1,000 images/s (it competes with the train step for the core); off, they hold at
+    # the top of that range, so the hand-written side is the faster of the two
+    options = tf.data.Options()
+    options.autotune.enabled = False
     data = (tf.data.Dataset.from_tensor_slices((x, boxes)).shuffle(len(x), seed=0)
-            .batch(batch).prefetch(tf.data.AUTOTUNE))
-    timer = EpochTimer()
+            .batch(batch).prefetch(1).with_options(options))
+    timer = EpochTimer(len(x), args.lockstep)
     model.fit(data, epochs=args.epochs, callbacks=[timer], verbose=0)
     print(json.dumps({"rates": [len(x) / s for s in timer.seconds], "params": int(model.count_params()),
                       "threads": tf.config.threading.get_intra_op_parallelism_threads()}))

@@ -25,7 +25,7 @@ from torch import nn
 from torchvision.ops import generalized_box_iou_loss
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from speed_cases import CASES, Case, train_arrays  # noqa: E402
+from speed_cases import CASES, Case, take_turn, train_arrays  # noqa: E402
 from zoo_torch.host_memory import keep_freed_memory  # noqa: E402  (a C library call, not zoo's loop)
 
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
@@ -59,6 +59,7 @@ def main() -> None:
     parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32")
     parser.add_argument("--layout", choices=("contiguous", "channels_last"), default="channels_last")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--lockstep", action="store_true", help="wait for bench_speed.py's go after each epoch")
     args = parser.parse_args()
     case = CASES[args.case]
     images, boxes, batch = train_arrays(case)
@@ -96,6 +97,7 @@ def main() -> None:
             running += loss.detach() * len(idx)
         float(running)  # the epoch's one host read, as a user logging the mean loss does
         rates.append(n / (time.perf_counter() - start))
+        take_turn(rates[-1], args.lockstep)
     params = sum(p.numel() for p in model.parameters())
     print(json.dumps({"rates": rates, "params": params, "threads": torch.get_num_threads()}))
 

@@ -6,9 +6,13 @@ same number, that zoo's train pipeline feeds (read once, before any timing).
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
+
+#: what a lockstep worker prints after each epoch, before it waits for its next turn
+EPOCH_MARK = "EPOCH "
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,7 @@ class Case:
     backbone: str
     size: int  # input px (and the blobs' own size)
     n: int     # blobs items (train split: about 80 % of them, less a tenth for val)
-    epochs: int = 3  # per bench_speed process, the first a warm-up: short epochs get more
+    epochs: int = 5  # per bench_speed process, the first a warm-up: short epochs get more
 
     def overrides(self, epochs: int, precision: str) -> list[str]:
         """The `default` recipe's overrides that make this case."""
@@ -26,7 +30,7 @@ class Case:
                 f"train.epochs={epochs}", f"train.precision={precision}"]
 
 
-CASES = {c.name: c for c in [Case("default", "simple_cnn", 64, 1024, epochs=6), Case("resnet18", "resnet18", 128, 160),
+CASES = {c.name: c for c in [Case("default", "simple_cnn", 64, 1024, epochs=9), Case("resnet18", "resnet18", 128, 160),
                               Case("mobilenet_v2", "mobilenet_v2", 96, 192)]}
 
 
@@ -47,3 +51,12 @@ def train_arrays(case: Case) -> tuple[np.ndarray, np.ndarray, int]:
     batches = list(data.train.batches(0))
     return (np.concatenate([b.images for b in batches]), np.concatenate([b.boxes for b in batches]),
             rec.train.batch_size)
+
+
+def take_turn(rate: float, lockstep: bool) -> None:
+    """The end of one epoch of a bench_speed worker. In lockstep (bench_speed.py drives every
+    worker of a case on one core, one epoch at a time) print the epoch's images/s and wait until
+    the driver says go (a line on stdin, or stdin closed) before the next epoch starts."""
+    if lockstep:
+        print(f"{EPOCH_MARK}{rate}", flush=True)
+        sys.stdin.readline()

@@ -133,3 +133,20 @@ def test_threads_default_to_the_cpu_affinity(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert cpu_threads() == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("mode", ["raw", "unit", "tf", "torch", "caffe"])
+@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 3, 5, 5)])  # 384 values: the tiled path; 75: the broadcast
+def test_preprocess_gives_the_core_affine_on_channels_last_input_and_keeps_the_layout(mode: str,
+                                                                                      shape: tuple[int, ...]) -> None:
+    from zoo.preprocess import apply
+    from zoo_torch.model import Preprocess
+
+    nhwc = np.random.default_rng(0).uniform(0, 255, (shape[0], shape[2], shape[3], 3)).astype(np.float32)
+    expected = apply(nhwc, mode).transpose(0, 3, 1, 2)
+    layer = Preprocess(mode)
+    nchw = torch.from_numpy(nhwc).permute(0, 3, 1, 2)  # channels_last memory, as to_input gives
+    for x in (nchw, nchw.contiguous()):
+        out = layer(x)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6, atol=1e-4)
+        assert out.is_contiguous(memory_format=torch.channels_last) == x.is_contiguous(memory_format=torch.channels_last)
