@@ -161,3 +161,16 @@ def test_application_trunks_use_the_cores_batch_norm_momentum(name: str, reg) ->
     module = reg.build("backbone", name, "keras", {}, input_size=SIZE)
     bns = [layer for layer in module.layers if isinstance(layer, keras.layers.BatchNormalization)]
     assert bns and all(layer.momentum == BN_MOMENTUM for layer in bns)
+
+
+@pytest.mark.parametrize("mode", ["raw", "unit", "tf", "torch", "caffe"])
+@pytest.mark.parametrize("size", [(8, 8), (5, 5), (4, 12)])  # 64 and 48 pixels: rows of 16 pixels; 25: the broadcast
+def test_preprocess_layer_gives_the_core_affine_in_a_model_and_eagerly(mode: str, size: tuple[int, int]) -> None:
+    from zoo.preprocess import apply
+    from zoo_keras.layers import Preprocess
+
+    images = np.random.default_rng(0).uniform(0, 255, (3, *size, 3)).astype(np.float32)
+    inputs = keras.Input((*size, 3))
+    model = keras.Model(inputs, Preprocess(mode)(inputs))
+    for out in (model.predict(images, batch_size=2, verbose=0), np.asarray(Preprocess(mode)(images))):
+        np.testing.assert_allclose(out, apply(images, mode), rtol=1e-6, atol=1e-4)
