@@ -133,3 +133,15 @@ def test_show_renders_every_registered_component_as_yaml() -> None:
             if result.exit_code != 0 or f"name: {name}" not in result.output:
                 failed.append(f"{kind} {name}: {result.exception!r}")
     assert not failed, failed
+
+
+def test_show_with_overrides_that_do_not_fit_shows_the_recipe_and_its_problems() -> None:
+    # the cross-component checks of `zoo validate` (here: a dense-free head on a 1024-value vector)
+    shown = _zoo("show", "default", "--set", "head.dense=false")
+    assert shown.returncode == 1
+    assert "dense: false" in shown.stdout
+    assert shown.stderr.strip().startswith("problem: recipe 'default', key 'head.dense'")
+    as_json = _zoo("show", "default", "--set", "head.dense=false", "--json")
+    assert as_json.returncode == 1 and "head.dense" in json.loads(as_json.stdout)["problems"][0]
+    fine = _zoo("show", "default", "--json")
+    assert fine.returncode == 0 and json.loads(fine.stdout)["problems"] == []

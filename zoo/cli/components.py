@@ -122,7 +122,8 @@ def _framework_view(entry: Any) -> dict[str, Any]:
 def show(name: str, kind: str | None, framework: str | None, recipe_files: tuple[str, ...],
          overrides: tuple[str, ...], as_json: bool) -> None:
     """Show a recipe resolved (every component parameter, defaults included, with overrides) or,
-    with --kind, a component's parameters."""
+    with --kind, a component's parameters. A recipe whose components do not fit together (the
+    checks of `zoo validate`) is still shown, followed by its problems, and exits 1."""
     from zoo.plugins import registry
 
     if kind is not None:
@@ -135,10 +136,19 @@ def show(name: str, kind: str | None, framework: str | None, recipe_files: tuple
                                   for w in registry().weights(info.name)]
         return echo_json(data) if as_json else click.echo(yaml.safe_dump(data, sort_keys=False))
     from zoo.recipes import get
+    from zoo.validation import problems
 
     recipe = get(name, recipe_files, overrides)
     data = {"name": recipe.name, **resolved(recipe, registry(), framework)}
-    click.echo(echo_json(data) if as_json else yaml.safe_dump(data, sort_keys=False).rstrip())
+    found = problems(recipe, registry(), framework, resolve=False)
+    if as_json:
+        echo_json({**data, "problems": found})
+    else:
+        click.echo(yaml.safe_dump(data, sort_keys=False).rstrip())
+        for problem in found:
+            click.echo(f"problem: {problem}", err=True)
+    if found:
+        raise SystemExit(1)
 
 
 def resolved(recipe: Any, reg: Any, framework: str | None) -> dict[str, Any]:
