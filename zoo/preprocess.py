@@ -45,6 +45,20 @@ def scale_offset(mode: str) -> tuple[tuple[float, float, float], tuple[float, fl
     raise ValueError(f"unknown preprocessing {mode!r}; valid: {', '.join(MODES)}")
 
 
+#: values per row when a framework applies the affine to channels-last memory as rows of 16
+#: pixels x 3 channels: torch and TensorFlow do not vectorize a broadcast over an innermost
+#: dimension of 3 (1.05 and 2.7 ms for 32 images at 64 px on one core, 0.07 and 0.48 ms as rows)
+ROW = 48
+
+
+def row_scale_offset(mode: str) -> tuple[tuple[float, ...], tuple[float, ...], bool]:
+    """`scale_offset` of `mode` with the scale and offset tiled along a row of `ROW` values (16
+    pixels of 3 channels): ``rows * scale + offset`` on images viewed as ``(-1, ROW)``, which
+    needs a pixel count per batch that is a multiple of 16."""
+    scale, offset, flip = scale_offset(mode)
+    return tuple(scale) * (ROW // 3), tuple(offset) * (ROW // 3), flip
+
+
 def apply(images: Any, mode: str, channels_axis: int = -1, xp: Any = np) -> Any:
     """Preprocess float images in [0, 255] with `mode`."""
     scale, offset, flip = scale_offset(mode)

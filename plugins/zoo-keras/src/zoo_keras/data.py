@@ -15,10 +15,10 @@ in order, each exactly ``pipeline.batches(epoch)`` (the order depends only on (s
 a resumed fit sees the same batches as an uninterrupted one; elements ``(images uint8,
 {"box": (B, 4) xyxy, "label": (B,) int64, "weight": (B,) float32})``, where ``weight`` is the
 batch's share of its global batch, per item. The images stay uint8 through tf.data: the model's
-float32 input casts them inside the train step. Cast to float32 in the feed, a quarter of the
-bytes became the whole of them in every buffer and copy, and the default recipe trained at 0.92x
-the rate it reaches on the same batches from memory; fed uint8, at 1.01x (on one AMD core, zoo's
-fit against a hand-written one, alternating epochs in one process).
+float32 input casts them inside the train step, so the feed's buffers and copies hold a quarter
+of float32's bytes. Zoo's fit against a hand-written one on the default recipe, alternating
+epochs in one process on one AMD core: 0.95-0.97 fed uint8, 0.94-0.95 fed float32, 0.99 with
+zoo's batches cached in tf.data (docs/performance.md).
 """
 from __future__ import annotations
 

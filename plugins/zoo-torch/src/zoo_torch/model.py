@@ -26,12 +26,10 @@ class Preprocess(nn.Module):
     On channels_last input (what training on CPU feeds) the three channels are the innermost,
     fastest-varying dimension, and torch's elementwise kernels do not vectorize a broadcast over
     a dimension of 3: ``x * scale + offset`` took 1.05 ms for 32 images at 64 px on one core,
-    3 % of the default recipe's train step. Viewed as rows of `TILE` values with the three
-    channels' scale and offset tiled along them, the same affine is one vectorized ``addcmul``:
-    0.07 ms. NCHW input (export, a contiguous model) takes the plain broadcast, fast there."""
-
-    #: values per row of the channels_last fast path: 16 pixels of 3 channels
-    TILE = 48
+    3 % of the default recipe's train step. Viewed as rows of ``preprocess.ROW`` values with the
+    scale and offset tiled along them (`zoo.preprocess.row_scale_offset`), the same affine is one
+    vectorized ``addcmul``: 0.07 ms. NCHW input (export, a contiguous model) takes the plain
+    broadcast, fast there."""
 
     def __init__(self, mode: str) -> None:
         super().__init__()
@@ -40,16 +38,17 @@ class Preprocess(nn.Module):
         self.flip = flip
         self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("scale_tiled", self.scale.view(3).repeat(self.TILE // 3), persistent=False)
-        self.register_buffer("offset_tiled", self.offset.view(3).repeat(self.TILE // 3), persistent=False)
+        row_scale, row_offset, _ = preprocess.row_scale_offset(mode)
+        self.register_buffer("row_scale", torch.tensor(row_scale, dtype=torch.float32), persistent=False)
+        self.register_buffer("row_offset", torch.tensor(row_offset, dtype=torch.float32), persistent=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.flip:
             x = x.flip(1)
-        if x.dim() == 4 and x.shape[1] == 3 and x.numel() % self.TILE == 0 and not x.is_contiguous() \
+        if x.dim() == 4 and x.shape[1] == 3 and x.numel() % preprocess.ROW == 0 and not x.is_contiguous() \
                 and x.is_contiguous(memory_format=torch.channels_last):
             nhwc = x.permute(0, 2, 3, 1)  # a view: channels_last memory is NHWC
-            rows = torch.addcmul(self.offset_tiled, nhwc.reshape(-1, self.TILE), self.scale_tiled)
+            rows = torch.addcmul(self.row_offset, nhwc.reshape(-1, preprocess.ROW), self.row_scale)
             return rows.view(nhwc.shape).permute(0, 3, 1, 2)  # channels_last again
         return x * self.scale + self.offset
 
