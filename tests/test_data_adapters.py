@@ -31,20 +31,22 @@ def adapter(package: str, folder: str, framework: str) -> ModuleType:
         return module
 
 
-def make_pipeline() -> Pipeline:
+def make_pipeline(augmented: bool = True) -> Pipeline:
     data = shapes(40, 48, 0.0, 0.0, 3, 4)
-    return Pipeline(data, np.arange(40), (32, 32), 8, shuffle=True, seed=5,
-                    augment=AugmentSpec(hflip=True, crop=0.3, jitter=0.2), workers=2)
+    augment = AugmentSpec(hflip=True, crop=0.3, jitter=0.2) if augmented else AugmentSpec()
+    return Pipeline(data, np.arange(40), (32, 32), 8, shuffle=True, seed=5, augment=augment, workers=2)
 
 
 def numpy_epoch(p: Pipeline, epoch: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return [(b.images, b.boxes, b.labels) for b in p.batches(epoch)]
 
 
-def test_torch_and_tf_give_identical_arrays() -> None:
+@pytest.mark.parametrize("augmented", [True, False], ids=["loaded", "held"])
+def test_torch_and_tf_give_identical_arrays(augmented: bool) -> None:
     torch_data = adapter("zoo_torch", "zoo-torch", "torch")
     keras_data = adapter("zoo_keras", "zoo-keras", "tensorflow")
-    p = make_pipeline()
+    p = make_pipeline(augmented)
+    assert (p.held() is None) == augmented
     reference = numpy_epoch(p, 1)
     from_torch = [tuple(t.numpy() for t in batch) for batch in torch_data.loader(p, 1)]
     from_tf = [tuple(t.numpy() for t in batch) for batch in keras_data.dataset(p, 1)]

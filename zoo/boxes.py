@@ -24,13 +24,13 @@ def size(encoding: str) -> int:
 
 
 def encode(boxes: Any, encoding: str, xp: Any = np) -> Any:
-    """Canonical xyxy (..., 4) -> (..., size(encoding))."""
+    """Canonical xyxy (..., 4) -> (..., size(encoding)); ``xyxy`` returns `boxes` itself."""
+    enc = _check(encoding)
+    if enc == "xyxy":  # no op in a framework's graph (the objective encodes every batch's target)
+        return boxes
     x1, y1, x2, y2 = boxes[..., 0], boxes[..., 1], boxes[..., 2], boxes[..., 3]
     w, h = x2 - x1, y2 - y1
-    enc = _check(encoding)
-    if enc == "xyxy":
-        parts = [x1, y1, x2, y2]
-    elif enc == "xywh":
+    if enc == "xywh":
         parts = [x1, y1, w, h]
     elif enc == "cxcywh":
         parts = [x1 + w / 2, y1 + h / 2, w, h]
@@ -45,15 +45,16 @@ def decode(values: Any, encoding: str, xp: Any = np) -> Any:
 
     Corners are ordered (x1 <= x2, y1 <= y2): a head may predict swapped corners or a negative
     size, and losses on decoded boxes (GIoU) are only defined on ordered ones."""
-    a, b, c = values[..., 0], values[..., 1], values[..., 2]
     enc = _check(encoding)
+    if enc == "xyxy":  # two corner pairs: 5 ops in a graph instead of 9 (every train step decodes)
+        first, second = values[..., :2], values[..., 2:4]
+        return xp.concatenate([xp.minimum(first, second), xp.maximum(first, second)], -1)
+    a, b, c = values[..., 0], values[..., 1], values[..., 2]
     if enc == "square":
         x1, y1, x2, y2 = a, b, a + c, b + c
     else:
         d = values[..., 3]
-        if enc == "xyxy":
-            x1, y1, x2, y2 = a, b, c, d
-        elif enc == "xywh":
+        if enc == "xywh":
             x1, y1, x2, y2 = a, b, a + c, b + d
         else:
             x1, y1, x2, y2 = a - c / 2, b - d / 2, a + c / 2, b + d / 2

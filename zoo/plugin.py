@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from zoo import boxes, finetune, preprocess
 from zoo.assembly import Part, Plan
+from zoo.data.held import Held
 from zoo.data.pipeline import Batch, Pipeline
 from zoo.data.splits import stratified_split
 from zoo.datasets._base import BOX_FORMATS, POLICIES, AnnotatedDataset, Annotation, Collector, stated_size, to_xyxy
@@ -57,7 +58,7 @@ __all__ = [  # noqa: RUF022 - grouped by purpose, as the module docstring reads
     "hookimpl", "component_hooks", "weights_hook", "ComponentInfo", "Param",
     "declare_backbone", "declare_vectorizer", "declare_head", "declare_loss", "declare_dataset",
     # the framework contract and what the core hands a framework
-    "Framework", "Outputs", "Stage", "Summary", "Plan", "Part", "Pipeline", "Batch", "Monitor", "TrainSpec",
+    "Framework", "Outputs", "Stage", "Summary", "Plan", "Part", "Pipeline", "Batch", "Held", "Monitor", "TrainSpec",
     # rules and numbers every framework shares
     "boxes", "preprocess", "finetune", "Objective", "Plateau", "check_kernel_fits", "check_dense_input", "share_initial_weights",
     "cell_votes",

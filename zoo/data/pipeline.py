@@ -8,6 +8,10 @@ On several processes (`zoo.distributed`), `sharded(rank, size)` gives each rank 
 train pipeline: the same global order, and `local_batches(epoch)` yields only the rank's part of
 each global batch, so both frameworks' adapters, which iterate `local_batches`, see the same items
 per rank.
+
+A split whose items are fixed (no augmentation) and fit the hold budget is loaded once and held
+(`held`, `zoo.data.held`): its batches are gathers from memory, and `held_rows` gives a
+framework each batch's rows so it can feed an epoch without Python per batch.
 """
 from __future__ import annotations
 
@@ -23,11 +27,13 @@ from typing import Any
 import numpy as np
 
 from zoo import distributed
+from zoo.data.held import Held, freeze, hold_budget
 from zoo.interfaces.dataset import Dataset
 from zoo.recipes import AugmentSpec
 
 
 _CACHE_LOCK = threading.Lock()
+_HOLD_LOCK = threading.Lock()
 
 
 @dataclass
@@ -51,11 +57,13 @@ class Pipeline:
         augment: box-preserving augmentation (training only).
         steps_per_epoch: batches per epoch; 0 = one pass over `indices`.
         workers: threads decoding images (0 = in the calling thread).
+        hold: bytes of images this split may hold in memory (`held`); None = ``ZOO_HOLD_MB``.
     """
 
     def __init__(self, dataset: Dataset, indices: np.ndarray, size: tuple[int, int], batch_size: int, *,
                  shuffle: bool = False, seed: int = 0, augment: AugmentSpec | None = None,
-                 steps_per_epoch: int = 0, drop_last: bool = False, workers: int = 0) -> None:
+                 steps_per_epoch: int = 0, drop_last: bool = False, workers: int = 0,
+                 hold: int | None = None) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, np.int64)
         if len(self.indices) == 0:
@@ -71,6 +79,9 @@ class Pipeline:
         self._orders: dict[Any, Any] = {}  # epoch -> order (and its parts), so item() by position is O(1)
         self.rank, self.world_size = 0, 1
         self._seen_log: Path | None = None
+        self.hold = hold_budget() if hold is None else int(hold)
+        # "items": the held split, "row_of": its row of each dataset index; shared by `sharded` views
+        self._held: dict[str, Any] = {}
 
     def sharded(self, rank: int, size: int) -> Pipeline:
         """This pipeline as rank `rank` of `size` trains on it: the same global order and global
@@ -89,7 +100,18 @@ class Pipeline:
         chunk = distributed.eval_indices(self.indices, rank, size)
         view.indices = chunk if len(chunk) else self.indices[:0]
         view._orders = {}
+        view._held = {}
         return view
+
+    def __copy__(self) -> Pipeline:  # a view: shares the caches (`copy.copy` would use __getstate__)
+        view = Pipeline.__new__(Pipeline)
+        view.__dict__.update(self.__dict__)
+        return view
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled to DataLoader workers: they load items, never hold
+        state = dict(self.__dict__)
+        state["_held"] = {}
+        return state
 
     def local_batches(self, epoch: int) -> list[distributed.LocalBatch]:
         """This rank's part of every global batch of `epoch`, in order (all of each at world size 1;
@@ -147,9 +169,8 @@ class Pipeline:
         padding = position < 0
         position = -position - 1 if padding else position
         index = int((order if order is not None else self.order(epoch))[position])
-        if self._seen_log is not None and not padding:
-            with open(self._seen_log, "a") as log:
-                log.write(f"{epoch} {index}\n")
+        if not padding:
+            self._log_seen(epoch, [index])
         sample = self.dataset.load(index, self.size)
         image, box = sample.image, np.asarray(sample.box, np.float32)
         if self.augment != AugmentSpec():
@@ -158,6 +179,70 @@ class Pipeline:
             rng = np.random.default_rng([self.seed, epoch, position, 1])
             image, box = augment(image, box, self.augment, rng)
         return image, box, int(sample.label)
+
+    def held(self) -> Held | None:
+        """Every item of this split, un-augmented, in `indices` order, loaded on first call (by
+        `workers` threads) and kept; None when the items change per epoch (augmentation) or their
+        images would take more than `hold` bytes. Views made by `sharded` share it."""
+        h, w = self.size
+        if self.augment != AugmentSpec() or not 0 < len(self.indices) * h * w * 3 <= self.hold:
+            return None
+        with _HOLD_LOCK:
+            held = self._held.get("items")
+            if held is None:
+                held = self._held["items"] = self._load_all()
+        return held
+
+    def _load_all(self) -> Held:
+        def load(chunk: np.ndarray) -> list[Any]:
+            return [self.dataset.load(int(i), self.size) for i in chunk]
+
+        chunks = [c for c in np.array_split(self.indices, max(1, self.workers)) if len(c)]
+        if self.workers > 1 and len(chunks) > 1:
+            with ThreadPoolExecutor(self.workers) as pool:
+                samples = [s for part in pool.map(load, chunks) for s in part]
+        else:
+            samples = load(self.indices)
+        return freeze([s.image for s in samples], [np.asarray(s.box, np.float32) for s in samples],
+                      [int(s.label) for s in samples])
+
+    def held_rows(self, epoch: int) -> list[tuple[np.ndarray, float]] | None:
+        """This rank's batches of `epoch` as (rows of the `held` arrays, weight), in order; None
+        when the split is not held. With ``ZOO_SEEN_LOG`` set the epoch's items are logged here,
+        as `item` logs the items it loads."""
+        if self.held() is None:
+            return None
+        rows = self._rows(epoch)
+        for batch in rows:
+            self._log_seen(epoch, batch[2])
+        return [(r, w) for r, w, _ in rows]
+
+    def _rows(self, epoch: int) -> list[tuple[np.ndarray, float, np.ndarray]]:
+        """(rows, weight, dataset indices of the non-padding items) of each local batch of `epoch`."""
+        key = ("rows", epoch, self.rank, self.world_size)
+        cached = self._orders.get(key)
+        if cached is not None:
+            return cached
+        with _HOLD_LOCK:
+            row_of = self._held.get("row_of")
+            if row_of is None:
+                row_of = np.zeros(int(self.indices.max()) + 1, np.int64)
+                row_of[self.indices[::-1]] = np.arange(len(self.indices))[::-1]  # an index's first row
+                self._held["row_of"] = row_of
+        order = self.order(epoch)
+        cached = []
+        for part in self.local_batches(epoch):
+            positions = np.asarray(part.positions, np.int64)
+            real = positions >= 0
+            indices = order[np.where(real, positions, -positions - 1)]
+            cached.append((row_of[indices], float(part.weight), indices[real]))
+        self._remember(key, cached)
+        return cached
+
+    def _log_seen(self, epoch: int, indices: Any) -> None:
+        if self._seen_log is not None and len(indices):
+            with open(self._seen_log, "a") as log:
+                log.writelines(f"{epoch} {int(i)}\n" for i in indices)
 
     def batches(self, epoch: int = 0) -> Iterator[Batch]:
         """Numpy batches of `epoch` (this rank's parts of them when sharded), in order."""
@@ -170,9 +255,14 @@ class Pipeline:
                 pool.shutdown()
 
     def batch(self, epoch: int, k: int, pool: ThreadPoolExecutor | None = None) -> Batch:
-        """This rank's part of batch `k` of `epoch`, its items loaded in order, by `pool`'s
-        threads when given: one task per thread's run of consecutive items, not one per item (a
+        """This rank's part of batch `k` of `epoch`: a gather from the `held` arrays when the split
+        is held, else its items loaded in order, by `pool`'s threads when given: one task per thread's run of consecutive items, not one per item (a
         task costs about 30 us, ten times what a blobs item takes to make)."""
+        held = self.held()
+        if held is not None:
+            rows, weight, seen = self._rows(epoch)[k]
+            self._log_seen(epoch, seen)
+            return Batch(held.images[rows], held.boxes[rows], held.labels[rows], weight)
         order = self.order(epoch)
         part = self.local_batches(epoch)[k]
         positions = [int(p) for p in part.positions]

@@ -64,7 +64,8 @@ class Plan(Protocol):
 
 class Pipeline(Protocol):
     """Batches of one split (`zoo.data.pipeline.Pipeline`): ``item(epoch, position)`` is a pure
-    function of (seed, epoch, position); ``batches(epoch)`` yields ``Batch(images, boxes, labels)``."""
+    function of (seed, epoch, position); ``batches(epoch)`` yields ``Batch(images, boxes, labels)``;
+    a split held in memory (``held()`` not None) gives each batch's rows of it (``held_rows``)."""
 
     batch_size: int
     size: tuple[int, int]
@@ -77,6 +78,8 @@ class Pipeline(Protocol):
     def batches(self, epoch: int = 0) -> Iterable[Any]: ...
     def images(self, epoch: int = 0) -> Iterable[np.ndarray]: ...
     def targets(self) -> tuple[np.ndarray, np.ndarray]: ...
+    def held(self) -> Any: ...
+    def held_rows(self, epoch: int) -> list[tuple[np.ndarray, float]] | None: ...
 
 
 class World(Protocol):

@@ -22,10 +22,11 @@ zoo's batches cached in tf.data (docs/performance.md).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
-from zoo.plugin import Pipeline
+from zoo.plugin import Held, Pipeline
 
 from zoo_keras._keras import keras  # noqa: F401 - selects the backend before tensorflow is used
 
@@ -38,6 +39,9 @@ def _tf() -> Any:
 
 def dataset(pipeline: Pipeline, epoch: int) -> Any:
     """A ``tf.data.Dataset`` of one epoch of `pipeline` (see the module docstring)."""
+    held = pipeline.held()
+    if held is not None:
+        return _held_epochs(pipeline, held, epoch, epoch + 1, xy=False)
     tf = _tf()
     h, w = pipeline.size
     count = len(pipeline.local_batches(epoch))
@@ -59,6 +63,54 @@ def dataset(pipeline: Pipeline, epoch: int) -> Any:
     data = tf.data.Dataset.range(count).map(load, num_parallel_calls=max(1, pipeline.workers), deterministic=True)
     data = data.with_options(_no_autoshard(tf))
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _held_epochs(pipeline: Pipeline, held: Held, first: int, last: int, xy: bool) -> Any:
+    """Epochs ``first .. last - 1`` of a held split: each batch gathered, by row, from the held
+    arrays as tensors; the rows come from ``pipeline.held_rows`` once per epoch, in numpy."""
+    tf = _tf()
+    images, boxes, labels = _held_tensors(held)
+    shape = (-1, *held.images.shape[1:])
+
+    def epoch_rows(epoch: np.int64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        rows = pipeline.held_rows(int(epoch)) or []
+        ends = np.cumsum([len(r) for r, _ in rows], dtype=np.int64)
+        bounds = np.stack([np.concatenate([[0], ends[:-1]]), ends], 1)
+        return (np.concatenate([r for r, _ in rows]).astype(np.int64), bounds,
+                np.array([w for _, w in rows], np.float32))
+
+    def batches(epoch: Any) -> Any:
+        flat, bounds, weights = tf.numpy_function(epoch_rows, [epoch], (tf.int64, tf.int64, tf.float32),
+                                                  stateful=False)
+        flat.set_shape((None,))
+        bounds.set_shape((None, 2))
+        weights.set_shape((None,))
+
+        def gather(bound: Any, weight: Any) -> Any:
+            r = flat[bound[0]:bound[1]]
+            # rows of (N, H * W * 3), reshaped: half the time of gathering from (N, H, W, 3) in a map
+            batch = (tf.reshape(tf.gather(images, r), shape), tf.gather(boxes, r), tf.gather(labels, r), weight)
+            return _as_xy(*batch) if xy else batch
+
+        return tf.data.Dataset.from_tensor_slices((bounds, weights)).map(gather)
+
+    data = tf.data.Dataset.range(first, last).flat_map(batches)
+    return data.with_options(_no_autoshard(tf))
+
+
+_TENSORS: dict[int, tuple[Any, Any, Any]] = {}
+
+
+def _held_tensors(held: Held) -> tuple[Any, Any, Any]:
+    """`held`'s arrays as tensors, the images as rows (N, H * W * 3); made once per held split
+    (dropped with it)."""
+    tensors = _TENSORS.get(id(held))
+    if tensors is None:
+        tf = _tf()
+        with tf.device("/cpu:0"):
+            tensors = _TENSORS[id(held)] = (tf.constant(held.images.reshape(len(held.images), -1)), tf.constant(held.boxes), tf.constant(held.labels))
+        weakref.finalize(held, _TENSORS.pop, id(held), None)
+    return tensors
 
 
 def train_dataset(pipeline: Pipeline, first: int, last: int) -> Any:
@@ -90,6 +142,9 @@ def float_images(images: np.ndarray) -> np.ndarray:
 
 
 def _train_dataset(pipeline: Pipeline, first: int, last: int) -> Any:
+    held = pipeline.held()
+    if held is not None:
+        return _held_epochs(pipeline, held, first, last, xy=True).prefetch(1)
     parts = [dataset(pipeline, epoch) for epoch in range(first, last)]
     ds = parts[0]
     for part in parts[1:]:

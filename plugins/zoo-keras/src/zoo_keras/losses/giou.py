@@ -24,8 +24,8 @@ def giou_loss(target: Any, pred: Any) -> Any:
     gx1, gy1, gx2, gy2 = (target[..., i] for i in range(4))
     ix1, iy1 = ops.maximum(x1, gx1), ops.maximum(y1, gy1)
     ix2, iy2 = ops.minimum(x2, gx2), ops.minimum(y2, gy2)
-    overlap = ops.logical_and(ix2 > ix1, iy2 > iy1)
-    inter = ops.where(overlap, (ix2 - ix1) * (iy2 - iy1), ops.zeros_like(x1))
+    # torchvision's "overlap ? w * h : 0", as relu(w) * relu(h): the same value and gradient, fewer ops
+    inter = ops.relu(ix2 - ix1) * ops.relu(iy2 - iy1)
     union = (x2 - x1) * (y2 - y1) + (gx2 - gx1) * (gy2 - gy1) - inter
     iou = inter / (union + EPS)
     hull = (ops.maximum(x2, gx2) - ops.minimum(x1, gx1)) * (ops.maximum(y2, gy2) - ops.minimum(y1, gy1))

@@ -1,0 +1,59 @@
+"""A split held in memory: every item decoded and resized once, then gathered by row each epoch.
+
+A pipeline whose items do not change between epochs (no augmentation) and whose images at the
+input size fit the hold budget loads them all on first use (`Pipeline.held`) and makes every
+later batch a gather from these arrays, as a hand-written training script that preprocesses its
+arrays once does. Then a framework can feed a whole epoch without Python per batch (zoo-keras
+gathers the rows in tf.data).
+
+The budget is ``ZOO_HOLD_MB`` megabytes of uint8 images per split (default 1024; 0 holds
+nothing). At 64 px the built-in sets take 12 KiB an item, at 224 px 147 KiB.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from zoo.errors import ZooError
+
+HOLD_ENV = "ZOO_HOLD_MB"
+DEFAULT_HOLD_MB = 1024
+
+
+@dataclass(frozen=True)
+class Held:
+    """Every item of a split in `Pipeline.indices` order, un-augmented; the arrays are read-only."""
+
+    images: np.ndarray  # (N, H, W, 3) uint8
+    boxes: np.ndarray   # (N, 4) float32 normalized xyxy
+    labels: np.ndarray  # (N,) int64, -1 without classes
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.images.nbytes + self.boxes.nbytes + self.labels.nbytes)
+
+
+def hold_budget() -> int:
+    """Bytes of images a split may hold (``ZOO_HOLD_MB``, default 1024 MB)."""
+    raw = os.environ.get(HOLD_ENV, "").strip()
+    if not raw:
+        return DEFAULT_HOLD_MB << 20
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if mb < 0:
+        raise ZooError(f"{HOLD_ENV}={raw!r} is not a size: give megabytes >= 0 (0 holds nothing; "
+                       f"default {DEFAULT_HOLD_MB})")
+    return int(mb * (1 << 20))
+
+
+def freeze(images: list[np.ndarray], boxes: list[np.ndarray], labels: list[int]) -> Held:
+    """Items as `Held` arrays (stacked, made read-only)."""
+    held = Held(np.stack(images).astype(np.uint8, copy=False), np.stack(boxes).astype(np.float32, copy=False),
+                np.asarray(labels, np.int64))
+    for array in (held.images, held.boxes, held.labels):
+        array.setflags(write=False)
+    return held
