@@ -103,3 +103,26 @@ def test_augmented_empty_and_over_budget_splits_are_not_held(monkeypatch: pytest
     monkeypatch.setenv(HOLD_ENV, "lots")
     with pytest.raises(ZooError, match=r"ZOO_HOLD_MB='lots' is not a size: give megabytes >= 0"):
         hold_budget()
+
+
+def test_summary_names_the_held_splits_and_counts_shared_ones_once() -> None:
+    from zoo.data.held import summary
+
+    train, val = pipeline(None), pipeline(None, shuffle=False)
+    line = summary({"train": train, "val": val, "test": val})
+    mb = 2 * 37 * 24 * 24 * 3 / 2**20
+    assert line == (f"held in memory, decoded once: train 37, val 37, test 37 items ({mb:,.1f} MB of images; "
+                    "ZOO_HOLD_MB=0 holds nothing)")
+    assert summary({"train": pipeline(None, augment=AugmentSpec(hflip=True)), "val": pipeline(0)}) is None
+    assert train.holds and train._held == {}  # known without loading
+
+
+def test_prepare_data_gives_val_and_test_one_pipeline_when_the_data_has_no_test_split() -> None:
+    import zoo
+    from zoo.evaluation import prepare_data
+
+    recipe = zoo.get_recipe("default")
+    data = prepare_data(recipe, shapes(200, 32, 0.1, 0.0, 3, 3))
+    assert data.test is data.val
+    with_test = prepare_data(recipe, shapes(200, 32, 0.1, 0.1, 3, 3))
+    assert with_test.test is not with_test.val

@@ -45,12 +45,13 @@ def prepare_data(recipe: Recipe, dataset: Dataset, workers: int = 2) -> Data:
     if test is None or len(test) == 0:
         test = val
     t, size = recipe.train, recipe.input_size
+    val_pipeline = Pipeline(dataset, val, size, t.batch_size, workers=workers)
     return Data(
         dataset,
         Pipeline(dataset, train, size, t.batch_size, shuffle=True, seed=t.seed, augment=recipe.augment,
                  steps_per_epoch=t.steps_per_epoch, workers=workers),
-        Pipeline(dataset, val, size, t.batch_size, workers=workers),
-        Pipeline(dataset, test, size, t.batch_size, workers=workers),
+        val_pipeline,
+        val_pipeline if test is val else Pipeline(dataset, test, size, t.batch_size, workers=workers),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from zoo import distributed, provenance, runs, test_time
 from zoo.assembly import build_dataset, make_plan, require_weights
+from zoo.data import held
 from zoo.data import report as data_report
 from zoo.errors import ZooError
 from zoo.evaluation import Data, evaluate, evaluate_outputs, load_run, prepare_data
@@ -106,6 +107,9 @@ def _train(recipe: Recipe, framework: str, reg: Registry, run_dir: Path, claim: 
                         data_notes=dataset.report().lines(), reason=None, components=provenance.record(plan),
                         world_size=world.size)
         data_report.record(dataset, run_dir, echo=lambda line: print(line, flush=True))
+        holding = held.summary({"train": data.train, "val": data.val, "test": data.test})
+        if holding:
+            print(holding, flush=True)
     claim.started()
     monitor = Monitor(plan, run_dir, data.val.targets(), recipe.train.early_stopping, writes=world.chief)
     model = engine.build(plan)

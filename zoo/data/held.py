@@ -12,7 +12,9 @@ nothing). At 64 px the built-in sets take 12 KiB an item, at 224 px 147 KiB.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,6 +50,22 @@ def hold_budget() -> int:
         raise ZooError(f"{HOLD_ENV}={raw!r} is not a size: give megabytes >= 0 (0 holds nothing; "
                        f"default {DEFAULT_HOLD_MB})")
     return int(mb * (1 << 20))
+
+
+def summary(splits: Mapping[str, Any]) -> str | None:
+    """One line naming the `splits` (name -> pipeline) that will be held and their size, or None."""
+    held = {name: p for name, p in splits.items() if p.holds}
+    if not held:
+        return None
+    seen: set[int] = set()
+    parts, total = [], 0
+    for name, p in held.items():
+        parts.append(f"{name} {len(p.indices):,}")
+        if id(p) not in seen:  # one pipeline may serve two splits (test = val)
+            seen.add(id(p))
+            total += len(p.indices) * p.size[0] * p.size[1] * 3
+    return (f"held in memory, decoded once: {', '.join(parts)} items ({total / 2**20:,.1f} MB of images; "
+            f"{HOLD_ENV}=0 holds nothing)")
 
 
 def freeze(images: list[np.ndarray], boxes: list[np.ndarray], labels: list[int]) -> Held:

@@ -180,12 +180,18 @@ class Pipeline:
             image, box = augment(image, box, self.augment, rng)
         return image, box, int(sample.label)
 
+    @property
+    def holds(self) -> bool:
+        """Whether this split is held (`held`), known without loading it: its items are fixed
+        (no augmentation) and their images take at most `hold` bytes."""
+        h, w = self.size
+        return self.augment == AugmentSpec() and 0 < len(self.indices) * h * w * 3 <= self.hold
+
     def held(self) -> Held | None:
         """Every item of this split, un-augmented, in `indices` order, loaded on first call (by
-        `workers` threads) and kept; None when the items change per epoch (augmentation) or their
-        images would take more than `hold` bytes. Views made by `sharded` share it."""
-        h, w = self.size
-        if self.augment != AugmentSpec() or not 0 < len(self.indices) * h * w * 3 <= self.hold:
+        `workers` threads) and kept; None when the split is not held (`holds`). Views made by
+        `sharded` share it."""
+        if not self.holds:
             return None
         with _HOLD_LOCK:
             held = self._held.get("items")

@@ -4,11 +4,15 @@ DataLoader.
 `dataset(pipeline, epoch)` is one epoch as ``(images uint8 (B, H, W, 3), boxes float32
 (B, 4), labels int64 (B,), weight float32 ())`` in position order: the positions of
 ``pipeline.local_batches(epoch)`` (all of each batch at world size 1, this rank's parts of them
-when the pipeline is sharded, the same items as torch's loader), each part made by
-``pipeline.batch`` in one numpy_function call (one call per batch, not per item: per-item calls
-made the feed a sixth of the default recipe's step on one core, docs/performance.md),
-``pipeline.workers`` batches in parallel, in order, prefetched. Sharding is explicit here;
-tf.distribute's auto-sharding is never applied to it.
+when the pipeline is sharded, the same items as torch's loader). Sharding is explicit here;
+tf.distribute's auto-sharding is never applied to it. Two ways to the same arrays:
+
+* a split held in memory (``pipeline.held()``, `zoo.data.held`): its arrays become tensors once,
+  and every batch is a gather of its rows (``pipeline.held_rows``, one numpy_function per
+  epoch), with no Python per batch, as a hand-written model fed from tensors in memory;
+* any other split: each batch made by ``pipeline.batch`` in one numpy_function call (one call per
+  batch, not per item: per-item calls made the feed a sixth of the default recipe's step on one
+  core, docs/performance.md), ``pipeline.workers`` batches in parallel, in order, prefetched.
 
 `train_dataset(pipeline, first, last)` is what ``model.fit`` reads: epochs ``first .. last - 1``
 in order, each exactly ``pipeline.batches(epoch)`` (the order depends only on (seed, epoch)), so
@@ -16,9 +20,9 @@ a resumed fit sees the same batches as an uninterrupted one; elements ``(images 
 {"box": (B, 4) xyxy, "label": (B,) int64, "weight": (B,) float32})``, where ``weight`` is the
 batch's share of its global batch, per item. The images stay uint8 through tf.data: the model's
 float32 input casts them inside the train step, so the feed's buffers and copies hold a quarter
-of float32's bytes. Zoo's fit against a hand-written one on the default recipe, alternating
-epochs in one process on one AMD core: 0.95-0.97 fed uint8, 0.94-0.95 fed float32, 0.99 with
-zoo's batches cached in tf.data (docs/performance.md).
+of float32's bytes. On the default recipe, alternating epochs with a hand-written fit in one
+process on one AMD core, zoo's fit went from 0.94-0.97 of it (one numpy_function per batch) to
+0.95-0.99 with the held feed (docs/performance.md).
 """
 from __future__ import annotations
 
