@@ -262,8 +262,9 @@ class Pipeline:
 
     def batch(self, epoch: int, k: int, pool: ThreadPoolExecutor | None = None) -> Batch:
         """This rank's part of batch `k` of `epoch`: a gather from the `held` arrays when the split
-        is held, else its items loaded in order, by `pool`'s threads when given: one task per thread's run of consecutive items, not one per item (a
-        task costs about 30 us, ten times what a blobs item takes to make)."""
+        is held, else its items loaded in order, by `pool`'s threads when given: one task per
+        thread's run of consecutive items, not one per item (a task costs about 30 us, ten times
+        what a blobs item takes to make)."""
         held = self.held()
         if held is not None:
             rows, weight, seen = self._rows(epoch)[k]

@@ -20,9 +20,9 @@ a resumed fit sees the same batches as an uninterrupted one; elements ``(images 
 {"box": (B, 4) xyxy, "label": (B,) int64, "weight": (B,) float32})``, where ``weight`` is the
 batch's share of its global batch, per item. The images stay uint8 through tf.data: the model's
 float32 input casts them inside the train step, so the feed's buffers and copies hold a quarter
-of float32's bytes. On the default recipe, alternating epochs with a hand-written fit in one
-process on one AMD core, zoo's fit went from 0.94-0.97 of it (one numpy_function per batch) to
-0.95-0.99 with the held feed (docs/performance.md).
+of float32's bytes. Zoo against a hand-written Keras fit on the default recipe (bench_speed.py,
+lockstep, one AMD core): 0.95 fp32 / 0.92 bf16 with a numpy_function per batch, 1.00 / 0.99
+with the held feed and the leaner Preprocess (docs/performance.md).
 """
 from __future__ import annotations
 
@@ -112,7 +112,8 @@ def _held_tensors(held: Held) -> tuple[Any, Any, Any]:
     if tensors is None:
         tf = _tf()
         with tf.device("/cpu:0"):
-            tensors = _TENSORS[id(held)] = (tf.constant(held.images.reshape(len(held.images), -1)), tf.constant(held.boxes), tf.constant(held.labels))
+            rows = held.images.reshape(len(held.images), -1)
+            tensors = _TENSORS[id(held)] = (tf.constant(rows), tf.constant(held.boxes), tf.constant(held.labels))
         weakref.finalize(held, _TENSORS.pop, id(held), None)
     return tensors
 
