@@ -32,10 +32,6 @@ class Held:
     boxes: np.ndarray   # (N, 4) float32 normalized xyxy
     labels: np.ndarray  # (N,) int64, -1 without classes
 
-    @property
-    def nbytes(self) -> int:
-        return int(self.images.nbytes + self.boxes.nbytes + self.labels.nbytes)
-
 
 def hold_budget() -> int:
     """Bytes of images a split may hold (``ZOO_HOLD_MB``, default 1024 MB)."""
@@ -63,7 +59,7 @@ def summary(splits: Mapping[str, Any]) -> str | None:
         parts.append(f"{name} {len(p.indices):,}")
         if id(p) not in seen:  # one pipeline may serve two splits (test = val)
             seen.add(id(p))
-            total += len(p.indices) * p.size[0] * p.size[1] * 3
+            total += p.image_bytes
     return (f"held in memory, decoded once: {', '.join(parts)} items ({total / 2**20:,.1f} MB of images; "
             f"{HOLD_ENV}=0 holds nothing)")
 

@@ -181,11 +181,15 @@ class Pipeline:
         return image, box, int(sample.label)
 
     @property
+    def image_bytes(self) -> int:
+        """Bytes of this split's images at the input size, as uint8 RGB."""
+        return len(self.indices) * self.size[0] * self.size[1] * 3
+
+    @property
     def holds(self) -> bool:
         """Whether this split is held (`held`), known without loading it: its items are fixed
         (no augmentation) and their images take at most `hold` bytes."""
-        h, w = self.size
-        return self.augment == AugmentSpec() and 0 < len(self.indices) * h * w * 3 <= self.hold
+        return self.augment == AugmentSpec() and 0 < self.image_bytes <= self.hold
 
     def held(self) -> Held | None:
         """Every item of this split, un-augmented, in `indices` order, loaded on first call (by
