@@ -126,3 +126,20 @@ def test_prepare_data_gives_val_and_test_one_pipeline_when_the_data_has_no_test_
     assert data.test is data.val
     with_test = prepare_data(recipe, shapes(200, 32, 0.1, 0.1, 3, 3))
     assert with_test.test is not with_test.val
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_holding_a_split_never_keeps_its_images_twice(workers: int) -> None:
+    """Each item is written into its row of one array: the peak is the split plus a few items,
+    not the decoded items and their stacked copy."""
+    import tracemalloc
+
+    p = Pipeline(shapes(400, 32, 0.0, 0.0, 3, 2), np.arange(400), (32, 32), 16, workers=workers)
+    tracemalloc.start()
+    try:
+        held = p.held()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held is not None and held.images.shape == (400, 32, 32, 3) and not held.images.flags.writeable
+    assert peak < 1.3 * p.image_bytes, f"peak {peak:,} B for {p.image_bytes:,} B of images"

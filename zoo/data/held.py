@@ -12,7 +12,8 @@ nothing). At 64 px the built-in sets take 12 KiB an item, at 224 px 147 KiB.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,10 +65,26 @@ def summary(splits: Mapping[str, Any]) -> str | None:
             f"{HOLD_ENV}=0 holds nothing)")
 
 
-def freeze(images: list[np.ndarray], boxes: list[np.ndarray], labels: list[int]) -> Held:
-    """Items as `Held` arrays (stacked, made read-only)."""
-    held = Held(np.stack(images).astype(np.uint8, copy=False), np.stack(boxes).astype(np.float32, copy=False),
-                np.asarray(labels, np.int64))
-    for array in (held.images, held.boxes, held.labels):
+def load_all(load: Callable[[int], Any], indices: np.ndarray, size: tuple[int, int], workers: int) -> Held:
+    """`Held` arrays of the items at `indices`, each ``load(index)`` (a `zoo.interfaces.Sample`
+    whose image is (H, W, 3) at `size`) written straight into its row of one preallocated array,
+    so the split never exists twice in memory; `workers` threads > 1 load disjoint slices."""
+    n = len(indices)
+    images = np.empty((n, size[0], size[1], 3), np.uint8)
+    boxes = np.empty((n, 4), np.float32)
+    labels = np.empty((n,), np.int64)
+
+    def fill(rows: np.ndarray) -> None:
+        for row in rows:
+            sample = load(int(indices[row]))
+            images[row], boxes[row], labels[row] = sample.image, np.asarray(sample.box, np.float32), int(sample.label)
+
+    parts = [rows for rows in np.array_split(np.arange(n), max(1, workers)) if len(rows)]
+    if workers > 1 and len(parts) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(fill, parts))  # list(): a loader's exception propagates
+    else:
+        fill(np.arange(n))
+    for array in (images, boxes, labels):
         array.setflags(write=False)
-    return held
+    return Held(images, boxes, labels)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from zoo import distributed
-from zoo.data.held import Held, freeze, hold_budget
+from zoo.data.held import Held, hold_budget, load_all
 from zoo.interfaces.dataset import Dataset
 from zoo.recipes import AugmentSpec
 
@@ -200,21 +200,9 @@ class Pipeline:
         with _HOLD_LOCK:
             held = self._held.get("items")
             if held is None:
-                held = self._held["items"] = self._load_all()
+                held = self._held["items"] = load_all(lambda i: self.dataset.load(i, self.size), self.indices,
+                                                         self.size, self.workers)
         return held
-
-    def _load_all(self) -> Held:
-        def load(chunk: np.ndarray) -> list[Any]:
-            return [self.dataset.load(int(i), self.size) for i in chunk]
-
-        chunks = [c for c in np.array_split(self.indices, max(1, self.workers)) if len(c)]
-        if self.workers > 1 and len(chunks) > 1:
-            with ThreadPoolExecutor(self.workers) as pool:
-                samples = [s for part in pool.map(load, chunks) for s in part]
-        else:
-            samples = load(self.indices)
-        return freeze([s.image for s in samples], [np.asarray(s.box, np.float32) for s in samples],
-                      [int(s.label) for s in samples])
 
     def held_rows(self, epoch: int) -> list[tuple[np.ndarray, float]] | None:
         """This rank's batches of `epoch` as (rows of the `held` arrays, weight), in order; None
