@@ -96,6 +96,10 @@ def check(recipe: Recipe, reg: Registry, framework: str | None = None, *, resolv
         if min(recipe.input_size) < need:
             out.append(f"{where}, key 'input_size': input_size {min(recipe.input_size)} is too small for backbone "
                        f"{recipe.backbone.name!r}: it needs at least {need}; set input_size to {need} or more")
+        if recipe.train.freeze_stride and metas["backbone"].get("freeze_stride", True) is False:
+            out.append(f"{where}, key 'train.freeze_stride': backbone {recipe.backbone.name!r} on {framework} cannot "
+                       f"keep its first layers frozen (its layers' run order is unknown); set "
+                       f"train.freeze_stride=0, or train it on another framework")
     if "backbone" in resolved:
         value = str(resolved["backbone"].get("weights", weights.NONE))
         found = None if normalize(value) in reg.models() else \

@@ -18,6 +18,10 @@ Metadata (`ComponentInfo.meta`):
     stride         int, total downsampling factor of the trunk
     min_input      int, optional: the smallest input side it accepts (default: ``stride``);
                    `zoo validate` refuses a recipe whose ``input_size`` is below it
+    freeze_stride  bool, optional (default True): False where this implementation cannot keep its
+                   first layers frozen by output stride (``train.freeze_stride``), e.g. a subclassed
+                   Keras model, whose layers' run order is unknown; `zoo validate -f FW` refuses
+                   such a recipe
 """
 from __future__ import annotations
 

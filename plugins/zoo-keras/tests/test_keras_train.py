@@ -199,6 +199,7 @@ def test_freeze_stride_holds_the_first_layers(reg, tmp_path: Path) -> None:  # t
     subclassed backbone gets a one-line error."""
     from zoo.assembly import make_plan
     from zoo.errors import ZooError
+    from zoo.validation import problems
     from zoo_keras.freeze import fixed_layers
     from zoo_keras.model import build_localizer
 
@@ -219,5 +220,13 @@ def test_freeze_stride_holds_the_first_layers(reg, tmp_path: Path) -> None:  # t
     assert all(np.array_equal(before[k], after[k]) for k in in_held)
     assert any(not np.array_equal(before[k], after[k]) for k in rest)
     subclassed = recipes.get("default", overrides=[*TINY, "train.freeze_stride=2"])
-    with pytest.raises(ZooError, match="freeze_stride=0"):
+    assert problems(subclassed, reg, "torch", resolve=False) == []
+    assert problems(subclassed, reg, "keras", resolve=False) == [
+        "recipe 'default', key 'train.freeze_stride': backbone 'simple_cnn' on keras cannot keep its first layers "
+        "frozen (its layers' run order is unknown); set train.freeze_stride=0, or train it on another framework"]
+    with pytest.raises(ZooError, match="freeze_stride=0"):  # refused before the run starts
         training.train(subclassed, "keras", reg, out=tmp_path / "run2", workers=0)
+    assert not (tmp_path / "run2").exists()
+    undeclared = build_localizer(make_plan(recipes.get("default", overrides=TINY), "keras", reg)).get_layer("backbone")
+    with pytest.raises(ZooError, match="subclassed model: set train.freeze_stride=0"):  # a plugin that did not say
+        fixed_layers(undeclared, subclassed.train, subclassed.input_size)

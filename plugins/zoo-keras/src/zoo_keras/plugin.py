@@ -18,10 +18,12 @@ FACTORIES = {
     "loss": {"losses.box": ("mse", "smooth_l1", "bce", "log_l2"), "losses.giou": ("giou",),
              "losses.classification": ("focal", "cross_entropy")},
 }
-#: what each backbone's Keras weights expect: keras.applications' own modes, resnet18 ported from timm
-PREPROCESSING = {"simple_cnn": {"preprocessing": "unit"}, "resnet18": {"preprocessing": "torch"},
-                 "resnet50": {"preprocessing": "caffe"}, "vgg16": {"preprocessing": "caffe"},
-                 "mobilenet_v2": {"preprocessing": "tf"}}
+#: what each backbone's Keras weights expect (keras.applications' own modes, resnet18 ported from
+#: timm); the subclassed ones cannot keep layers frozen by stride (`zoo_keras.freeze`)
+META = {"simple_cnn": {"preprocessing": "unit", "freeze_stride": False},
+        "resnet18": {"preprocessing": "torch", "freeze_stride": False},
+        "resnet50": {"preprocessing": "caffe"}, "vgg16": {"preprocessing": "caffe"},
+        "mobilenet_v2": {"preprocessing": "tf"}}
 #: the ImageNet files keras.applications downloads (cached under ~/.keras/models), with their
 #: licenses as the keras-applications README states them
 DOWNLOADS = {"downloads": {"resnet50": "MIT", "vgg16": "CC-BY-4.0", "mobilenet_v2": "Apache-2.0"},
@@ -29,7 +31,7 @@ DOWNLOADS = {"downloads": {"resnet50": "MIT", "vgg16": "CC-BY-4.0", "mobilenet_v
              "description": "keras.applications' ImageNet file, downloaded on first use"}
 
 register_backbones, register_vectorizers, register_heads, register_losses = component_hooks(
-    FW, __package__, FACTORIES, meta=PREPROCESSING)
+    FW, __package__, FACTORIES, meta=META)
 register_weights = weights_hook(FW, f"{__package__}.backbones.efficientnet_lite:load_imagenet", **DOWNLOADS)
 
 
