@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +178,42 @@ def test_default_run_directories_never_collide(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(runs, "new_dir", racing)
     second = runs.claim_new("np", FW)
     assert second.run_dir != first.run_dir and (second.run_dir / runs.RUN).exists()
+
+
+def test_a_run_being_trained_is_locked_against_a_second_resume(tmp_path: Path) -> None:
+    """While one process trains a run (holds its lock), `--resume` of it is one line and changes
+    nothing; the lock goes with the training, however it ends."""
+    with isolated(NumpyPlugin()) as reg:
+        run = train(_recipe(), FW, reg, out=tmp_path / "run", workers=0)
+        before = {name: (run / name).read_bytes() for name in (runs.RUN, runs.RECIPE)}
+        held = runs.lock(run)  # as the training in another process holds it
+        assert held is not None
+        try:
+            with pytest.raises(runs.RunBusyError, match=r"is being trained by another `zoo train`.*wait for it"):
+                train(None, "", reg, resume=run, workers=0, epochs=3)
+        finally:
+            runs.unlock(held)
+        assert {name: (run / name).read_bytes() for name in before} == before
+        with runs.resumed(run) as claim:  # free again
+            assert claim.lock is not None
+        assert claim.lock is None
+        held = runs.lock(run)  # a restarted process waits for the lock its predecessor's workers hold
+        threading.Timer(0.5, runs.unlock, [held]).start()
+        runs.unlock(runs.lock(run, wait=30.0))
+
+
+def test_a_new_run_holds_its_lock_until_training_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    fit = NumpyFramework.fit
+
+    def probing_fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with pytest.raises(runs.RunBusyError):
+            runs.resumed(tmp_path / "run")
+        seen.append(True)
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(NumpyFramework, "fit", probing_fit)
+    with isolated(NumpyPlugin()) as reg:
+        train(_recipe(), FW, reg, out=tmp_path / "run", workers=0)
+    assert seen == [True]
+    runs.unlock(runs.lock(tmp_path / "run"))  # released at the end

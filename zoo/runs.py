@@ -168,6 +168,10 @@ class RunExistsError(ZooError):
     """The run directory is already claimed by another run."""
 
 
+class RunBusyError(ZooError):
+    """The run directory is locked: another process is training it."""
+
+
 def claim_new(recipe: str, framework: str, root: str | Path = "runs", tries: int = 100) -> Claim:
     """`claim` a fresh `new_dir`; when another process takes that name first, the next one."""
     for _ in range(tries - 1):
@@ -178,14 +182,50 @@ def claim_new(recipe: str, framework: str, root: str | Path = "runs", tries: int
     return claim(new_dir(recipe, framework, root))
 
 
-class Claim:
-    """A run directory this process owns (see `claim`). Used as a context manager around the
-    training: an exception before `started()` releases the claim and removes what it created
-    (a run that never started leaves nothing); after it, run.json records ``status: failed``
-    (or ``interrupted`` on Ctrl-C) with the reason, and the exception propagates."""
+def lock(run_dir: Path, wait: float = 0.0) -> int | None:
+    """Hold an exclusive lock on `run_dir` (flock on the directory itself, so the layout gains no
+    file) until `unlock`, or until the process ends, however it ends: a run being trained is
+    locked, and a second ``zoo train --resume`` of it gets `RunBusyError`, at once or after
+    `wait` seconds (a process restarted by torchrun waits for the DataLoader workers of the one it
+    replaces, which share its lock until they exit). None where the system has no flock
+    (Windows) or the file system refuses it: the run is then not locked."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(run_dir, os.O_RDONLY)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() < deadline:
+                time.sleep(0.2)
+                continue
+            os.close(fd)
+            raise RunBusyError(f"{str(run_dir)!r} is being trained by another `zoo train` (it holds the run's "
+                               f"lock); wait for it to end, then resume it") from None
+        except OSError:
+            os.close(fd)
+            return None
 
-    def __init__(self, run_dir: Path, created: list[Path], started: bool = False) -> None:
+
+def unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+class Claim:
+    """A run directory this process owns (see `claim`), locked (`lock`) until the training ends.
+    Used as a context manager around the training: an exception before `started()` releases the
+    claim and removes what it created (a run that never started leaves nothing); after it,
+    run.json records ``status: failed`` (or ``interrupted`` on Ctrl-C) with the reason, and the
+    exception propagates."""
+
+    def __init__(self, run_dir: Path, created: list[Path], started: bool = False, wait: float = 0.0) -> None:
         self.run_dir, self.created, self.is_started = run_dir, created, started
+        self.lock = lock(run_dir, wait)
 
     def started(self) -> None:
         self.is_started = True
@@ -194,6 +234,13 @@ class Claim:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        try:
+            self._record(exc)
+        finally:
+            unlock(self.lock)
+            self.lock = None
+
+    def _record(self, exc: BaseException | None) -> None:
         if exc is None:
             return
         if not self.is_started:
@@ -237,9 +284,10 @@ def claim(run_dir: str | Path) -> Claim:
     return Claim(path, created)
 
 
-def resumed(run_dir: str | Path) -> Claim:
-    """A `Claim` on an existing run being resumed: failures are recorded, nothing is removed."""
-    return Claim(Path(run_dir), [], started=True)
+def resumed(run_dir: str | Path, wait: float = 0.0) -> Claim:
+    """A `Claim` on an existing run being resumed: failures are recorded, nothing is removed;
+    `RunBusyError` while another process trains it (after `wait` seconds, see `lock`)."""
+    return Claim(Path(run_dir), [], started=True, wait=wait)
 
 
 def update_run(run_dir: Path, **fields: Any) -> dict[str, Any]:

@@ -28,6 +28,10 @@ __all__ = ["Data", "Monitor", "NonFiniteLossError", "build_dataset", "check_loss
            "evaluate_outputs", "load_run", "make_plan", "prepare_data", "train"]
 
 
+#: seconds a process restarted by torchrun waits for the run's lock (`zoo.runs.lock`)
+RESTART_WAIT = 60.0
+
+
 def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path | None = None,
           resume: str | Path | None = None, workers: int = 2, epochs: int | None = None) -> Path:
     """Train `recipe` on `framework`; return the run directory (see `zoo.runs`). Every part of the
@@ -43,16 +47,17 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
     world = distributed.world()
     if resume is None and out and world.restart > 0 and (Path(out) / runs.RUN).exists():
         resume = out
+    extend = False  # a resumed run given more epochs: its recipe.yaml is rewritten once it is locked
     if resume is not None:
         run_dir = runs.check_run(resume)
         recipe = runs.read_recipe(run_dir)
         framework = runs.read_run(run_dir)["framework"]
         parts = validated_parts(recipe, reg, framework)
-        if epochs is not None and epochs != recipe.train.epochs:
+        extend = epochs is not None and epochs != recipe.train.epochs
+        if extend:
             recipe = _extended(recipe, epochs, run_dir)
-            if world.chief:
-                runs.write_recipe(run_dir, recipe)
-        claim = runs.resumed(run_dir) if world.chief else _NoClaim()
+        # locked: one trainer at a time; a torchrun restart waits for its predecessor's workers to exit
+        claim = runs.resumed(run_dir, wait=RESTART_WAIT if world.restart > 0 else 0.0) if world.chief else _NoClaim()
     else:
         if recipe is None:
             raise ZooError("train needs a recipe (or resume=RUN)")
@@ -64,6 +69,8 @@ def train(recipe: Recipe | None, framework: str, reg: Registry, out: str | Path 
         else:  # writes nothing: its run_dir is only read, on resume
             run_dir, claim = Path(out) if out else runs.new_dir(recipe.name, framework), _NoClaim()
     with claim:
+        if extend and world.chief:
+            runs.write_recipe(run_dir, recipe)
         return _train(recipe, framework, reg, run_dir, claim, resume is not None, workers, world, parts)
 
 
