@@ -212,6 +212,7 @@ def lock(run_dir: Path, wait: float = 0.0) -> int | None:
 
 
 def unlock(fd: int | None) -> None:
+    """Release a `lock` (None, where nothing was locked, is a no-op)."""
     if fd is not None:
         os.close(fd)  # closing the descriptor releases the lock
 
