@@ -30,6 +30,11 @@ def test_train_evaluate_predict(reg, tmp_path: Path) -> None:  # type: ignore[no
     for name in (runs.RECIPE, runs.RUN, runs.HISTORY, "history.csv", runs.METRICS, "model.weights.h5",
                  "curves.png", "predictions.png", "checkpoint/state.npz", "checkpoint/best.weights.h5"):
         assert (run_dir / name).exists(), name
+    import h5py
+
+    for name in ("model.weights.h5", "checkpoint/best.weights.h5"):  # the model's variables, not Adam's
+        with h5py.File(run_dir / name) as f:
+            assert "optimizer" not in f and "layers" in f, (name, list(f))
     history = runs.read_json(run_dir / runs.HISTORY)
     assert len(history) == 2 and {"loss", "val_loss", "lr", "images_per_second", "val_iou"} <= set(history[0])
     # guards: training learns (as on torch): the loss falls over the epochs

@@ -3,18 +3,20 @@
 ``state.npz`` holds every model variable (weights, BN statistics, dropout seed states) and
 every optimizer variable (step count, learning rate, moments) in build order, plus a JSON
 ``meta`` entry: the epoch just finished, the plateau state and the variables' shapes.
-``best.weights.h5`` holds the weights of the best val_loss epoch. Both are written to a
+``best.weights.h5`` holds the model variables of the best val_loss epoch. Both are written to a
 temporary name and renamed, so a killed process leaves the previous files.
+
+Every ``.weights.h5`` file zoo writes holds the model's own variables only: a compiled Keras
+model's ``save_weights`` also writes its optimizer's (Adam: 3x the file), which nothing reads.
 """
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from zoo.plugin import CHECKPOINT_DIR, WeightsError, ZooError, atomic_path, atomic_write
+from zoo.plugin import CHECKPOINT_DIR, WeightsError, ZooError, atomic_path
 
 STATE = "state.npz"
 BEST = "best.weights.h5"
@@ -32,10 +34,9 @@ def save_state(run_dir: Path, model: Any, optimizer: Any, epoch: int, extra: dic
             arrays[f"{prefix}{i}"] = np.asarray(v.numpy())
     meta = {"epoch": epoch, "extra": extra, "model": len(model.variables), "optimizer": len(optimizer.variables)}
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
     path = directory(run_dir) / STATE
-    atomic_write(path, buf.getvalue())
+    with atomic_path(path) as tmp:  # straight to the file: no in-memory copy of the archive
+        np.savez(tmp, **arrays)
     return path
 
 
@@ -86,10 +87,26 @@ def load_weights(model: Any, path: Path, fix: str = "train the run again or rest
         raise damaged(Path(path), exc, fix) from None
 
 
+def save_model_weights(model: Any, filepath: str) -> None:
+    """``model.save_weights(filepath)`` without the optimizer's variables when `model` is compiled.
+    Keras' public ``save_weights`` cannot leave them out, so this calls the function behind it
+    with ``objects_to_skip`` (Keras >= 3.5); an older Keras writes the full file."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        try:
+            from keras.src.saving import saving_lib
+
+            saving_lib.save_weights_only(model, filepath, objects_to_skip=[optimizer])
+            return
+        except (ImportError, TypeError):
+            pass
+    model.save_weights(filepath)
+
+
 def save_weights_atomic(model: Any, path: Path) -> Path:
-    """``model.save_weights(path)`` via a temporary ``.weights.h5`` file and a rename."""
+    """`save_model_weights` via a temporary ``.weights.h5`` file and a rename."""
     with atomic_path(Path(path)) as tmp:
-        model.save_weights(tmp)
+        save_model_weights(model, tmp)
     return Path(path)
 
 
