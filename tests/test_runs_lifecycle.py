@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
@@ -100,6 +101,27 @@ def test_failed_or_interrupted_run_records_its_status_and_reason(tmp_path: Path,
     info = runs.read_run(tmp_path / "run")
     assert info["status"] == status
     assert ("fit exploded" in info["reason"]) if status == "failed" else info["reason"]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="POSIX signals")
+def test_sigterm_records_the_run_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kill` of a training process ends it as Ctrl-C does: run.json says interrupted, the lock
+    is released, and the default SIGTERM action is back afterwards."""
+    import time
+
+    def fit(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises here, at the next bytecode
+        raise AssertionError("SIGTERM did not stop the training")
+
+    monkeypatch.setattr(NumpyFramework, "fit", fit)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    with isolated(NumpyPlugin()) as reg, pytest.raises(runs.Terminated):
+        train(_recipe(), FW, reg, out=tmp_path / "run", workers=0)
+    info = runs.read_run(tmp_path / "run")
+    assert info["status"] == "interrupted" and "SIGTERM" in info["reason"]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    runs.unlock(runs.lock(tmp_path / "run"))
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002])

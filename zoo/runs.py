@@ -15,7 +15,9 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,6 +174,27 @@ class RunBusyError(ZooError):
     """The run directory is locked: another process is training it."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler's cancel) arrived while a `Claim` was held: raised in the main
+    thread so the run ends as on Ctrl-C, recorded ``interrupted``."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated(f"stopped by signal {signal.Signals(signum).name}")
+
+
+def _catch_sigterm() -> Any:
+    """Install `_terminate` for SIGTERM when it has the default action and this is the main
+    thread; return the handler to restore (None when nothing was installed)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous != signal.SIG_DFL:  # the host (a launcher, a notebook server) has its own
+        return None
+    signal.signal(signal.SIGTERM, _terminate)
+    return previous
+
+
 def claim_new(recipe: str, framework: str, root: str | Path = "runs", tries: int = 100) -> Claim:
     """`claim` a fresh `new_dir`; when another process takes that name first, the next one."""
     for _ in range(tries - 1):
@@ -221,23 +244,28 @@ class Claim:
     """A run directory this process owns (see `claim`), locked (`lock`) until the training ends.
     Used as a context manager around the training: an exception before `started()` releases the
     claim and removes what it created (a run that never started leaves nothing); after it,
-    run.json records ``status: failed`` (or ``interrupted`` on Ctrl-C) with the reason, and the
-    exception propagates."""
+    run.json records ``status: failed`` (or ``interrupted`` on Ctrl-C or SIGTERM, which raises
+    `Terminated` while the block runs) with the reason, and the exception propagates."""
 
     def __init__(self, run_dir: Path, created: list[Path], started: bool = False, wait: float = 0.0) -> None:
         self.run_dir, self.created, self.is_started = run_dir, created, started
         self.lock = lock(run_dir, wait)
+        self.sigterm: Any = None
 
     def started(self) -> None:
         self.is_started = True
 
     def __enter__(self) -> Claim:
+        self.sigterm = _catch_sigterm()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
             self._record(exc)
         finally:
+            if self.sigterm is not None:
+                signal.signal(signal.SIGTERM, self.sigterm)
+                self.sigterm = None
             unlock(self.lock)
             self.lock = None
 
