@@ -90,7 +90,7 @@ def load_weights(model: Any, path: Path, fix: str = "train the run again or rest
 def save_model_weights(model: Any, filepath: str) -> None:
     """``model.save_weights(filepath)`` without the optimizer's variables when `model` is compiled.
     Keras' public ``save_weights`` cannot leave them out, so this calls the function behind it
-    with ``objects_to_skip`` (Keras >= 3.5); an older Keras writes the full file."""
+    with ``objects_to_skip``; a Keras whose function lacks that argument writes the full file."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
         try:
